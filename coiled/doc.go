@@ -1,0 +1,13 @@
+// Package coiled is a small client for the part of the Coiled control plane
+// that configures a workspace to run clusters in a customer-managed AWS
+// network: checking an API token, resolving the workspace, reading the
+// workspace's backend options and replacing them over Coiled's websocket.
+//
+// It speaks the same calls the official coiled Python client makes
+// (coiled.set_backend_options), resolves the server, token and workspace the
+// same way (DASK_COILED__* environment variables and dask YAML config files),
+// and never prints, logs or returns in an error the API token or the AWS
+// secret it carries.
+//
+// The package has no AWS or CDK dependency, so other tools can reuse it.
+package coiled
