@@ -25,10 +25,11 @@ type Error struct {
 	// Accepted says what the key accepts; empty when Problem says it all.
 	Accepted string
 
-	// deps are the keys whose parsed values this check relied on beyond
-	// its own value: when one of them failed to parse, the check ran on a
-	// default or on a list missing its bad items and the error may be
-	// spurious, so FromContext drops it.
+	// deps are the keys this check relied on, beyond its own value (see
+	// dropFollowUps): a key whose value must have parsed, or valid(key)
+	// for one whose value must also be valid. When a dependency fails, the
+	// check ran on a default or on a value the user did not mean, so the
+	// error may be spurious and is dropped.
 	deps []string
 }
 

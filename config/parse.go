@@ -94,12 +94,7 @@ func FromContext(ctx map[string]any) (App, error) {
 	}
 
 	app = app.WithDefaults()
-	errs := p.errs
-	for _, e := range app.problems() {
-		if !p.anyFailed(e.deps) {
-			errs = append(errs, e)
-		}
-	}
+	errs := append(p.errs, dropFollowUps(app.problems(), p.failed)...)
 	unknown := unknownKeys(ctx)
 	if len(errs) > 0 || len(unknown) > 0 {
 		return App{}, join(unknown, errs)
@@ -126,15 +121,6 @@ type parser struct {
 func (p *parser) fail(key, value, problem, accepted string) {
 	p.errs = append(p.errs, &Error{Key: key, Value: value, Problem: problem, Accepted: accepted})
 	p.failed[key] = true
-}
-
-func (p *parser) anyFailed(keys []string) bool {
-	for _, k := range keys {
-		if p.failed[k] {
-			return true
-		}
-	}
-	return false
 }
 
 // get returns the value of key, and false when it is missing or null.
@@ -461,8 +447,8 @@ func unknownKeys(ctx map[string]any) []*UnknownKeyError {
 
 // suggestKey returns the key of ours that k is most likely a typo of, or
 // "" if none is close: equal but for case, or at most two edits away (one
-// for our keys shorter than five letters, so that unrelated short keys
-// such as "aws" or "one" are not taken for "azs" or "zone").
+// for our keys shorter than five letters: within two edits of "azs" lie
+// keys as unrelated as "a" or "ids").
 func suggestKey(k string) string {
 	best, bestDist := "", math.MaxInt
 	lk := strings.ToLower(k)

@@ -138,14 +138,41 @@ func (a App) WithDefaults() App {
 // Validate checks a as WithDefaults completes it and returns every problem
 // found, joined (nil if none). See Network.Validate.
 func (a App) Validate() error {
-	return join(nil, a.problems())
+	return join(nil, dropFollowUps(a.problems(), nil))
+}
+
+// valid marks a dependency of a check on another key's validity (not
+// only on its having parsed): see dropFollowUps.
+func valid(key string) string { return "!" + key }
+
+// dropFollowUps removes the errors that follow from another error rather
+// than from the user's input: those of checks that relied on a key that
+// failed to parse (it then holds its default, or a list without its bad
+// items), or that relied on the validity of a key that is invalid (e.g.
+// natProvider=instance against topology=Private, a typo of private).
+func dropFollowUps(errs []*Error, parseFailed map[string]bool) []*Error {
+	invalid := map[string]bool{}
+	for _, e := range errs {
+		invalid[e.Key] = true
+	}
+	out := errs[:0:0]
+next:
+	for _, e := range errs {
+		for _, d := range e.deps {
+			if k, ok := strings.CutPrefix(d, "!"); ok && (invalid[k] || parseFailed[k]) || parseFailed[d] {
+				continue next
+			}
+		}
+		out = append(out, e)
+	}
+	return out
 }
 
 // Validate checks n as WithDefaults completes it (so zero fields are
 // fine) and returns every problem found, each an *Error naming the context
 // key, joined with errors.Join in key order; nil if n is valid.
 func (n Network) Validate() error {
-	return join(nil, n.problems())
+	return join(nil, dropFollowUps(n.problems(), nil))
 }
 
 func (a App) problems() []*Error {
@@ -270,7 +297,7 @@ func (n Network) natProblems(add addFunc) {
 		if public {
 			add(KeyNatProvider, string(n.NatProvider),
 				fmt.Sprintf("is set, but natProvider applies only to topology=private (topology is %q)", n.Topology),
-				acceptNatProvider, KeyTopology)
+				acceptNatProvider, valid(KeyTopology))
 		}
 	default:
 		add(KeyNatProvider, string(n.NatProvider), "is not a NAT provider"+didYouMean(string(n.NatProvider), "gateway, instance"), acceptNatProvider)
@@ -283,10 +310,10 @@ func (n Network) natProblems(add addFunc) {
 	case n.NatGateways > 0 && public:
 		add(KeyNatGateways, v,
 			fmt.Sprintf("is set, but natGateways applies only to topology=private (topology is %q; use 0)", n.Topology),
-			acceptNatGateways, KeyTopology)
+			acceptNatGateways, valid(KeyTopology))
 	case n.NatGateways > n.Azs && n.Azs >= 1:
 		add(KeyNatGateways, v, fmt.Sprintf("is more than azs (%d): there is at most one NAT per AZ", n.Azs),
-			acceptNatGateways, KeyAzs, KeyAvailabilityZones)
+			acceptNatGateways, valid(KeyAzs), KeyAvailabilityZones)
 	}
 }
 
@@ -333,7 +360,7 @@ func (n Network) azProblems(add addFunc) {
 		i, err := strconv.Atoi(n.Zone)
 		if err != nil || i >= n.Azs {
 			add(KeyZone, n.Zone, fmt.Sprintf("is out of range: there are %d AZ(s), so the index goes from 0 to %d", n.Azs, n.Azs-1),
-				acceptZone, KeyAzs, KeyAvailabilityZones)
+				acceptZone, valid(KeyAzs), KeyAvailabilityZones)
 		}
 		return
 	}
