@@ -1,0 +1,209 @@
+// Package network holds CoiledNetwork, a CDK construct that builds one of
+// Coiled's two reference networks (see config.Topology) in an AWS account:
+// the VPC, its subnets and routes, the NAT where workers are private, and the
+// two security groups Coiled attaches to scheduler and workers.
+//
+// The construct is independent of the coilednet app: any Go CDK app can build
+// one and hand its IDs to Coiled.
+package network
+
+import (
+	"fmt"
+	"strconv"
+
+	"github.com/aws/aws-cdk-go/awscdk/v2"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awsec2"
+	"github.com/aws/constructs-go/constructs/v10"
+	"github.com/aws/jsii-runtime-go"
+
+	"github.com/coilednet/coilednet/config"
+)
+
+// ZoneSubnets is the scheduler and worker subnet of one Availability Zone.
+// In the public topology both are the same subnet.
+type ZoneSubnets struct {
+	// AvailabilityZone is the AZ's name; a token resolved at deploy time
+	// when the stack does not name its AZs.
+	AvailabilityZone *string
+	// SchedulerSubnet is the public subnet the scheduler runs in.
+	SchedulerSubnet awsec2.ISubnet
+	// WorkerSubnet is the subnet the workers run in.
+	WorkerSubnet awsec2.ISubnet
+}
+
+// CoiledNetwork is a Coiled-ready network. Build it with NewCoiledNetwork.
+type CoiledNetwork struct {
+	constructs.Construct
+
+	// Props are the validated props the network was built from, defaults
+	// filled in.
+	Props config.Network
+	// Vpc is the network's VPC.
+	Vpc awsec2.Vpc
+	// Zones lists the scheduler/worker subnet pair of every AZ, in the
+	// order of the VPC's AZs.
+	Zones []ZoneSubnets
+	// SchedulerSubnet is the subnet handed to Coiled for the scheduler (the
+	// one of the AZ chosen by Props.Zone).
+	SchedulerSubnet awsec2.ISubnet
+	// WorkerSubnet is the subnet handed to Coiled for the workers (the same
+	// as SchedulerSubnet in the public topology).
+	WorkerSubnet awsec2.ISubnet
+	// SchedulerSecurityGroup lets clients reach the scheduler ports
+	// (Coiled's scheduler_firewall_id).
+	SchedulerSecurityGroup awsec2.SecurityGroup
+	// ClusterSecurityGroup lets every VM of a cluster reach every other
+	// (Coiled's firewall_id).
+	ClusterSecurityGroup awsec2.SecurityGroup
+	// GiveWorkersPublicIp is what Coiled must be told: true in the public
+	// topology, false in the private one.
+	GiveWorkersPublicIp bool
+}
+
+// NewCoiledNetwork validates props (nil means all defaults) and builds the
+// network under scope. It returns an error, naming the offending option,
+// before any construct is created when props are invalid.
+func NewCoiledNetwork(scope constructs.Construct, id string, props *config.Network) (*CoiledNetwork, error) {
+	var p config.Network
+	if props != nil {
+		p = *props
+	}
+	p = p.WithDefaults()
+	if err := p.Validate(); err != nil {
+		return nil, fmt.Errorf("CoiledNetwork %q: %w", id, err)
+	}
+
+	// Children hang off n.Construct itself: jsii must see the proxy it
+	// created, not the Go struct that embeds it.
+	self := constructs.NewConstruct(scope, jsii.String(id))
+	n := &CoiledNetwork{
+		Construct:           self,
+		Props:               p,
+		GiveWorkersPublicIp: p.Topology == config.TopologyPublic,
+	}
+	n.Vpc = newVpc(self, p)
+	n.Zones = zones(n.Vpc, p)
+	chosen := n.Zones[p.ZoneIndex()]
+	n.SchedulerSubnet, n.WorkerSubnet = chosen.SchedulerSubnet, chosen.WorkerSubnet
+	n.SchedulerSecurityGroup = newSchedulerSecurityGroup(self, n.Vpc, p)
+	n.ClusterSecurityGroup = newClusterSecurityGroup(self, n.Vpc)
+	addFlowLogs(self, n.Vpc, p)
+	suppressFindings(n, p)
+	lintFindings(n, p)
+	for i, w := range p.Warnings() {
+		awscdk.Annotations_Of(self).AddWarningV2(jsii.String("coilednet:options-"+itoa(i)), jsii.String(w), nil)
+	}
+	return n, nil
+}
+
+// Subnet group names; they are part of the resources' logical IDs, so
+// changing them replaces the subnets.
+const (
+	publicGroup  = "Public"
+	privateGroup = "Private"
+)
+
+func newVpc(scope constructs.Construct, p config.Network) awsec2.Vpc {
+	props := &awsec2.VpcProps{
+		IpAddresses:                  awsec2.IpAddresses_Cidr(jsii.String(p.VpcCidr.String())),
+		EnableDnsSupport:             jsii.Bool(true),
+		EnableDnsHostnames:           jsii.Bool(true),
+		CreateInternetGateway:        jsii.Bool(true),
+		RestrictDefaultSecurityGroup: p.RestrictDefaultSecurityGroup,
+		// Every subnet group reserves config.ReservedAzs slots, so adding
+		// an AZ later fills a reserved slot and never moves a subnet.
+		ReservedAzs: jsii.Number(float64(config.ReservedAzs - p.Azs)),
+	}
+	if len(p.AvailabilityZones) > 0 {
+		props.AvailabilityZones = jsii.Strings(p.AvailabilityZones...)
+	} else {
+		props.MaxAzs = jsii.Number(float64(p.Azs))
+	}
+	// No CidrMask: the VPC range is split evenly between the groups' slots
+	// (a /20 per subnet for private, a /19 for public, with a /16).
+	public := &awsec2.SubnetConfiguration{
+		Name:                jsii.String(publicGroup),
+		SubnetType:          awsec2.SubnetType_PUBLIC,
+		MapPublicIpOnLaunch: jsii.Bool(true),
+	}
+	switch p.Topology {
+	case config.TopologyPublic:
+		props.SubnetConfiguration = &[]*awsec2.SubnetConfiguration{public}
+		props.NatGateways = jsii.Number(0)
+	case config.TopologyPrivate:
+		props.SubnetConfiguration = &[]*awsec2.SubnetConfiguration{public, {
+			Name:       jsii.String(privateGroup),
+			SubnetType: awsec2.SubnetType_PRIVATE_WITH_EGRESS,
+		}}
+		if p.NatGateways > 0 {
+			props.NatGateways = jsii.Number(float64(p.NatGateways))
+		}
+		props.NatGatewayProvider = natProvider(p)
+	}
+	if *p.S3Endpoint {
+		// A gateway endpoint is free and keeps S3 traffic off the NAT. With
+		// no Subnets given it joins the route table of every subnet.
+		props.GatewayEndpoints = &map[string]*awsec2.GatewayVpcEndpointOptions{
+			"S3": {Service: awsec2.GatewayVpcEndpointAwsService_S3()},
+		}
+	}
+	vpc := awsec2.NewVpc(scope, jsii.String("Vpc"), props)
+	if p.Topology == config.TopologyPrivate && p.NatProvider == config.NatInstance {
+		restrictNatInstances(scope, vpc, props.NatGatewayProvider.(awsec2.NatInstanceProviderV2))
+	}
+	return vpc
+}
+
+// zones pairs each AZ's scheduler and worker subnet.
+func zones(vpc awsec2.Vpc, p config.Network) []ZoneSubnets {
+	public := *vpc.PublicSubnets()
+	out := make([]ZoneSubnets, len(public))
+	for i, s := range public {
+		out[i] = ZoneSubnets{AvailabilityZone: s.AvailabilityZone(), SchedulerSubnet: s, WorkerSubnet: s}
+	}
+	if p.Topology == config.TopologyPrivate {
+		for i, s := range *vpc.PrivateSubnets() {
+			out[i].WorkerSubnet = s
+		}
+	}
+	return out
+}
+
+func newSchedulerSecurityGroup(scope constructs.Construct, vpc awsec2.Vpc, p config.Network) awsec2.SecurityGroup {
+	sg := awsec2.NewSecurityGroup(scope, jsii.String("SchedulerSecurityGroup"), &awsec2.SecurityGroupProps{
+		Vpc:              vpc,
+		Description:      jsii.String("Coiled scheduler: clients reach the scheduler and dashboard ports"),
+		AllowAllOutbound: jsii.Bool(true),
+	})
+	for _, port := range p.SchedulerPorts {
+		for _, cidr := range p.ClientCidrs {
+			var peer awsec2.IPeer
+			if cidr.Addr().Is6() {
+				peer = awsec2.Peer_Ipv6(jsii.String(cidr.String()))
+			} else {
+				peer = awsec2.Peer_Ipv4(jsii.String(cidr.String()))
+			}
+			sg.AddIngressRule(peer, awsec2.Port_Tcp(jsii.Number(float64(port))),
+				jsii.String(fmt.Sprintf("Coiled clients from %s to scheduler port %d", cidr, port)), jsii.Bool(false))
+		}
+		for _, pl := range p.ClientPrefixListIds {
+			sg.AddIngressRule(awsec2.Peer_PrefixList(jsii.String(pl)), awsec2.Port_Tcp(jsii.Number(float64(port))),
+				jsii.String(fmt.Sprintf("Coiled clients in prefix list %s to scheduler port %d", pl, port)), jsii.Bool(false))
+		}
+	}
+	return sg
+}
+
+func newClusterSecurityGroup(scope constructs.Construct, vpc awsec2.Vpc) awsec2.SecurityGroup {
+	sg := awsec2.NewSecurityGroup(scope, jsii.String("ClusterSecurityGroup"), &awsec2.SecurityGroupProps{
+		Vpc:              vpc,
+		Description:      jsii.String("Coiled cluster: scheduler and workers reach each other on any port"),
+		AllowAllOutbound: jsii.Bool(true),
+	})
+	sg.AddIngressRule(sg, awsec2.Port_AllTraffic(),
+		jsii.String("Coiled cluster members: workers listen on random ports and the scheduler connects back"), jsii.Bool(false))
+	return sg
+}
+
+// itoa keeps call sites short where CDK wants a string index.
+func itoa(i int) string { return strconv.Itoa(i) }

@@ -1,0 +1,89 @@
+package network
+
+import (
+	"github.com/aws/aws-cdk-go/awscdk/v2"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awsec2"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awslogs"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awss3"
+	"github.com/aws/constructs-go/constructs/v10"
+	"github.com/aws/jsii-runtime-go"
+
+	"github.com/coilednet/coilednet/config"
+)
+
+// NatInstanceType is the instance type of NAT instances: the smallest ARM
+// (Graviton) type, enough for a few hundred Mbit/s.
+const NatInstanceType = "t4g.nano"
+
+// natProvider returns the CDK NAT provider for the private topology.
+func natProvider(p config.Network) awsec2.NatProvider {
+	if p.NatProvider != config.NatInstance {
+		return awsec2.NatProvider_Gateway(nil)
+	}
+	// NatInstanceProviderV2 configures NAT on Amazon Linux 2023 through
+	// user data. The AMI is read from the public SSM parameter at deploy
+	// time, so synth needs no AMI lookup and no credentials.
+	return awsec2.NatProvider_InstanceV2(&awsec2.NatInstanceProps{
+		InstanceType: awsec2.NewInstanceType(jsii.String(NatInstanceType)),
+		MachineImage: awsec2.MachineImage_LatestAmazonLinux2023(&awsec2.AmazonLinux2023ImageSsmParameterProps{
+			CpuType: awsec2.AmazonLinuxCpuType_ARM_64,
+		}),
+		// Outbound only here; inbound is opened to the VPC alone below.
+		DefaultAllowedTraffic:    awsec2.NatTrafficDirection_OUTBOUND_ONLY,
+		AssociatePublicIpAddress: jsii.Bool(true),
+	})
+}
+
+// restrictNatInstances lets only the VPC's own addresses through the NAT
+// instances and requires IMDSv2 on them.
+func restrictNatInstances(scope constructs.Construct, vpc awsec2.Vpc, provider awsec2.NatInstanceProviderV2) {
+	provider.SecurityGroup().AddIngressRule(awsec2.Peer_Ipv4(vpc.VpcCidrBlock()), awsec2.Port_AllTraffic(),
+		jsii.String("NAT: traffic from the VPC's own subnets only"), jsii.Bool(false))
+	awscdk.Aspects_Of(scope).Add(awsec2.NewInstanceRequireImdsv2Aspect(&awsec2.InstanceRequireImdsv2AspectProps{
+		SuppressWarnings: jsii.Bool(true),
+	}), nil)
+	for _, instance := range *provider.GatewayInstances() {
+		// Encrypt the root volume (the provider has no prop for it); the
+		// size comes from the AMI's snapshot.
+		instance.Node().DefaultChild().(awsec2.CfnInstance).SetBlockDeviceMappings(&[]any{
+			&awsec2.CfnInstance_BlockDeviceMappingProperty{
+				DeviceName: jsii.String("/dev/xvda"),
+				Ebs:        &awsec2.CfnInstance_EbsProperty{Encrypted: jsii.Bool(true), VolumeType: jsii.String("gp3")},
+			},
+		})
+		suppressNatInstanceFindings(instance)
+	}
+}
+
+// addFlowLogs records the VPC's traffic where p.FlowLogs says, kept
+// config.FlowLogsRetentionDays days.
+func addFlowLogs(scope constructs.Construct, vpc awsec2.Vpc, p config.Network) {
+	var dest awsec2.FlowLogDestination
+	switch p.FlowLogs {
+	case config.FlowLogsCloudWatch:
+		group := awslogs.NewLogGroup(scope, jsii.String("FlowLogGroup"), &awslogs.LogGroupProps{
+			Retention:     awslogs.RetentionDays_ONE_MONTH,
+			RemovalPolicy: awscdk.RemovalPolicy_RETAIN,
+		})
+		dest = awsec2.FlowLogDestination_ToCloudWatchLogs(group, nil)
+	case config.FlowLogsS3:
+		bucket := awss3.NewBucket(scope, jsii.String("FlowLogBucket"), &awss3.BucketProps{
+			Encryption:        awss3.BucketEncryption_S3_MANAGED,
+			BlockPublicAccess: awss3.BlockPublicAccess_BLOCK_ALL(),
+			EnforceSSL:        jsii.Bool(true),
+			RemovalPolicy:     awscdk.RemovalPolicy_RETAIN,
+			LifecycleRules: &[]*awss3.LifecycleRule{{
+				Id:         jsii.String("ExpireFlowLogs"),
+				Expiration: awscdk.Duration_Days(jsii.Number(config.FlowLogsRetentionDays)),
+			}},
+		})
+		suppressFlowLogBucketFindings(bucket)
+		dest = awsec2.FlowLogDestination_ToS3(bucket, nil, nil)
+	default:
+		return
+	}
+	vpc.AddFlowLog(jsii.String("FlowLog"), &awsec2.FlowLogOptions{
+		Destination: dest,
+		TrafficType: awsec2.FlowLogTrafficType_ALL,
+	})
+}

@@ -1,0 +1,89 @@
+// Package stacks composes the coilednet CloudFormation stack: one
+// CoiledNetwork, the outputs the post-deploy hook hands to Coiled, and
+// cdk-nag's AwsSolutions checks.
+package stacks
+
+import (
+	"fmt"
+
+	"github.com/aws/aws-cdk-go/awscdk/v2"
+	"github.com/aws/jsii-runtime-go"
+	"github.com/cdklabs/cdk-nag-go/cdknag/v2"
+
+	"github.com/coilednet/coilednet/config"
+	"github.com/coilednet/coilednet/constructs/network"
+)
+
+// Output keys of the stack. They are a contract with the post-deploy hook
+// (package stackoutputs) and with users' scripts: never rename one.
+const (
+	OutputNetworkID           = "NetworkId"
+	OutputSchedulerSubnetID   = "SchedulerSubnetId"
+	OutputWorkerSubnetID      = "WorkerSubnetId"
+	OutputSchedulerFirewallID = "SchedulerFirewallId"
+	OutputFirewallID          = "FirewallId"
+	OutputGiveWorkersPublicIP = "GiveWorkersPublicIp"
+	OutputRegion              = "Region"
+	// OutputZonePrefix + index (Zone0, Zone1, ...) is one output per AZ:
+	// "<az>,<scheduler subnet id>,<worker subnet id>".
+	OutputZonePrefix = "Zone"
+)
+
+// NetworkStack is the coilednet stack.
+type NetworkStack struct {
+	awscdk.Stack
+	// Network is the stack's CoiledNetwork.
+	Network *network.CoiledNetwork
+	// Config is the configuration the stack was built from.
+	Config config.App
+}
+
+// FromApp reads the options from app's CDK context (cdk.json and -c
+// key=value), validates them all, and adds the coilednet stack to app. It is
+// what the coilednet command runs; nothing is built when an option is bad.
+func FromApp(app awscdk.App) (*NetworkStack, error) {
+	ctx, _ := app.Node().GetAllContext(nil).(map[string]any)
+	cfg, err := config.FromContext(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("invalid options (cdk.json or -c key=value):\n%w", err)
+	}
+	return New(app, cfg)
+}
+
+// New adds the coilednet stack described by cfg to app, with cdk-nag's
+// AwsSolutions checks as an aspect. cfg must come from config.FromContext or
+// be otherwise valid; an invalid network is returned as an error before the
+// stack is created.
+func New(app awscdk.App, cfg config.App) (*NetworkStack, error) {
+	stack := awscdk.NewStack(app, jsii.String(cfg.StackName), &awscdk.StackProps{
+		Description: jsii.String(fmt.Sprintf("coilednet: Coiled-ready %s network", cfg.Network.WithDefaults().Topology)),
+	})
+	net, err := network.NewCoiledNetwork(stack, "CoiledNetwork", &cfg.Network)
+	if err != nil {
+		return nil, err
+	}
+	addOutputs(stack, net)
+	awscdk.Aspects_Of(stack).Add(cdknag.NewAwsSolutionsChecks(&cdknag.NagPackProps{Verbose: jsii.Bool(true)}), nil)
+	return &NetworkStack{Stack: stack, Network: net, Config: cfg}, nil
+}
+
+func addOutputs(stack awscdk.Stack, n *network.CoiledNetwork) {
+	out := func(key, value, description string) {
+		awscdk.NewCfnOutput(stack, jsii.String(key), &awscdk.CfnOutputProps{
+			Value:       jsii.String(value),
+			Description: jsii.String(description),
+		})
+	}
+	out(OutputNetworkID, *n.Vpc.VpcId(), "Coiled network_id: the VPC")
+	out(OutputSchedulerSubnetID, *n.SchedulerSubnet.SubnetId(), "Coiled scheduler_subnet_id: public subnet of the scheduler")
+	out(OutputWorkerSubnetID, *n.WorkerSubnet.SubnetId(), "Coiled worker_subnet_id: subnet of the workers")
+	out(OutputSchedulerFirewallID, *n.SchedulerSecurityGroup.SecurityGroupId(), "Coiled scheduler_firewall_id: security group of the scheduler")
+	out(OutputFirewallID, *n.ClusterSecurityGroup.SecurityGroupId(), "Coiled firewall_id: security group of the whole cluster")
+	out(OutputGiveWorkersPublicIP, fmt.Sprint(n.GiveWorkersPublicIp), "Coiled give_workers_public_ip")
+	out(OutputRegion, *awscdk.Aws_REGION(), "Coiled aws_region_name")
+	for i, z := range n.Zones {
+		out(fmt.Sprintf("%s%d", OutputZonePrefix, i),
+			*z.AvailabilityZone+","+*z.SchedulerSubnet.SubnetId()+","+*z.WorkerSubnet.SubnetId(),
+			"Subnets of one AZ for coiled-hook --zone: az,scheduler subnet,worker subnet")
+	}
+}
