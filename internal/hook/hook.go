@@ -1,0 +1,460 @@
+// Package hook is the post-deploy hook bin/coiled-hook as a testable
+// function: it reads the network IDs a coilednet stack published, and
+// configures a Coiled workspace to run clusters in that network, keeping the
+// workspace's other settings, then reads the settings back to confirm.
+package hook
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/coilednet/coilednet/coiled"
+	"github.com/coilednet/coilednet/stackoutputs"
+)
+
+// Exit statuses of the hook.
+const (
+	// ExitOK: the workspace now uses the network (or the dry run printed
+	// what would be sent).
+	ExitOK = 0
+	// ExitFailed: Coiled refused or failed (rejected token, unknown
+	// workspace, error frame, broken connection, timeout, read-back
+	// mismatch).
+	ExitFailed = 1
+	// ExitUsage: bad usage or bad inputs, found before anything was sent
+	// (flags, stack outputs, credentials, Coiled config, workspace choice).
+	ExitUsage = 2
+)
+
+// DefaultTimeout is the default of --timeout.
+const DefaultTimeout = 5 * time.Minute
+
+// Runner runs the hook with injectable surroundings. The zero value of every
+// field but Env, Stdout and Stderr means the production behaviour.
+type Runner struct {
+	// Env looks up environment variables (os.Getenv in production).
+	Env func(string) string
+	// Stdout receives the progress, the summary and dry-run output; Stderr
+	// warnings, errors and --verbose lines. Both are filtered so that the
+	// Coiled token and the AWS secrets never appear.
+	Stdout, Stderr io.Writer
+	// Sleep replaces the waits between retries (tests make them instant).
+	Sleep func(ctx context.Context, d time.Duration) error
+	// RequestTimeout bounds each HTTP request and websocket handshake
+	// (0 means coiled.DefaultRequestTimeout).
+	RequestTimeout time.Duration
+}
+
+// Run runs the hook with args (without the program name) and returns the
+// exit status; see Runner.
+func Run(ctx context.Context, args []string, env func(string) string, stdout, stderr io.Writer) int {
+	return (&Runner{Env: env, Stdout: stdout, Stderr: stderr}).Run(ctx, args)
+}
+
+type flags struct {
+	outputsFile string
+	stack       string
+	zone        string
+	workspace   string
+	dryRun      bool
+	verbose     bool
+	timeout     time.Duration
+}
+
+// Usage is the help text printed for -h and usage errors.
+const Usage = `Usage: coiled-hook [flags]
+
+Sends the network of a deployed coilednet stack to your Coiled workspace.
+
+  go run ./bin/coiled-hook --outputs-file cdk-outputs.json
+  go run ./bin/coiled-hook --stack CoilednetStack     (reads CloudFormation)
+
+Coiled server, token and workspace: DASK_COILED__SERVER, DASK_COILED__TOKEN,
+DASK_COILED__WORKSPACE, or the dask config written by ` + "`coiled login`" + `.
+AWS keys Coiled will act as: COILED_AWS_ACCESS_KEY_ID and
+COILED_AWS_SECRET_ACCESS_KEY (environment only).
+
+Exit status: 0 done, 1 Coiled refused or failed, 2 bad usage or inputs
+(nothing sent).
+
+Flags:
+`
+
+func parseFlags(args []string, stderr io.Writer) (*flags, int, bool) {
+	f := &flags{}
+	fs := flag.NewFlagSet("coiled-hook", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	fs.StringVar(&f.outputsFile, "outputs-file", "", "the JSON written by `cdk deploy --outputs-file FILE`")
+	fs.StringVar(&f.stack, "stack", "", "stack name: picks the stack in --outputs-file when it holds several; without --outputs-file, reads this stack's outputs from CloudFormation (AWS_REGION, AWS_PROFILE, AWS_ENDPOINT_URL honoured)")
+	fs.StringVar(&f.zone, "zone", "", "send the subnets of this Availability Zone (name like us-east-2b, or 0-based index) instead of the stack's default pair")
+	fs.StringVar(&f.workspace, "workspace", "", "Coiled workspace to configure (default: DASK_COILED__WORKSPACE, dask config, else your default workspace)")
+	fs.BoolVar(&f.dryRun, "dry-run", false, "check the token and read the current settings, print the payload (secrets redacted) and the equivalent coiled.set_backend_options call; change nothing")
+	fs.BoolVar(&f.verbose, "verbose", false, "log each request and decision to stderr (never secrets)")
+	fs.DurationVar(&f.timeout, "timeout", DefaultTimeout, "overall time limit")
+	fs.Usage = func() {
+		fmt.Fprint(stderr, Usage)
+		fs.PrintDefaults()
+	}
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return nil, ExitOK, false
+		}
+		return nil, ExitUsage, false
+	}
+	if fs.NArg() > 0 {
+		fmt.Fprintf(stderr, "coiled-hook: error: unexpected argument %q (all inputs are flags)\n", fs.Arg(0))
+		fs.Usage()
+		return nil, ExitUsage, false
+	}
+	if f.outputsFile == "" && f.stack == "" {
+		fmt.Fprintln(stderr, "coiled-hook: error: say where the network IDs come from: --outputs-file FILE (written by `cdk deploy --outputs-file FILE`) or --stack NAME (read from CloudFormation)")
+		return nil, ExitUsage, false
+	}
+	if f.timeout <= 0 {
+		fmt.Fprintln(stderr, "coiled-hook: error: --timeout must be positive")
+		return nil, ExitUsage, false
+	}
+	return f, 0, true
+}
+
+// redactor replaces secrets in everything written.
+type redactor struct {
+	mu      sync.Mutex
+	secrets []string
+}
+
+func (r *redactor) add(s string) {
+	if s == "" {
+		return
+	}
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.secrets = append(r.secrets, s)
+}
+
+func (r *redactor) clean(s string) string {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	for _, sec := range r.secrets {
+		s = strings.ReplaceAll(s, sec, "****")
+	}
+	return s
+}
+
+type redactWriter struct {
+	w io.Writer
+	r *redactor
+}
+
+func (w redactWriter) Write(p []byte) (int, error) {
+	if _, err := io.WriteString(w.w, w.r.clean(string(p))); err != nil {
+		return 0, err
+	}
+	return len(p), nil
+}
+
+// run holds one run's state.
+type run struct {
+	*Runner
+	f        *flags
+	env      func(string) string
+	out, err io.Writer
+	step     string
+	settings coiled.Settings
+}
+
+func (r *run) errorf(code int, format string, args ...any) int {
+	fmt.Fprintf(r.err, "coiled-hook: error: "+format+"\n", args...)
+	return code
+}
+
+func (r *run) warnf(format string, args ...any) {
+	fmt.Fprintf(r.err, "coiled-hook: warning: "+format+"\n", args...)
+}
+
+func (r *run) verbosef(format string, args ...any) {
+	if r.f.verbose {
+		fmt.Fprintf(r.err, "coiled-hook: "+format+"\n", args...)
+	}
+}
+
+// Run runs the hook; see the package doc and Usage.
+func (rn *Runner) Run(ctx context.Context, args []string) int {
+	env := rn.Env
+	if env == nil {
+		env = os.Getenv
+	}
+	red := &redactor{}
+	// Secrets known from the start: every credential the environment holds.
+	red.add(env(coiled.EnvToken))
+	red.add(env(coiled.EnvAWSSecretAccessKey))
+	for _, k := range []string{"AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN"} {
+		if v := env(k); len(v) >= 8 {
+			red.add(v)
+		}
+	}
+	stdout, stderr := rn.Stdout, rn.Stderr
+	if stdout == nil {
+		stdout = io.Discard
+	}
+	if stderr == nil {
+		stderr = io.Discard
+	}
+	r := &run{Runner: rn, env: env, out: redactWriter{stdout, red}, err: redactWriter{stderr, red}}
+
+	f, code, ok := parseFlags(args, r.err)
+	if !ok {
+		return code
+	}
+	r.f = f
+	ctx, cancel := context.WithTimeout(ctx, f.timeout)
+	defer cancel()
+
+	// Local checks first: nothing leaves the machine until they pass.
+	creds, err := coiled.AWSCredentialsFromEnv(env)
+	if err != nil {
+		return r.errorf(ExitUsage, "%v", err)
+	}
+	red.add(creds.SecretAccessKey)
+
+	settings, err := coiled.LoadSettings(env)
+	if err != nil {
+		return r.errorf(ExitUsage, "%v", err)
+	}
+	r.settings = settings
+	red.add(settings.Token)
+	r.verbosef("dask config files read: %s", listOrNone(settings.ConfigFiles))
+	r.verbosef("Coiled server %s (from %s)", settings.Server, settings.ServerSource)
+	if settings.Token == "" {
+		return r.errorf(ExitUsage, "no Coiled API token: run `coiled login` (it writes %s/coiled.yaml) or set %s",
+			coiled.ConfigDir(env), coiled.EnvToken)
+	}
+	r.verbosef("Coiled token from %s", settings.TokenSource)
+	client, err := coiled.NewClient(settings.Server, settings.Token)
+	if err != nil {
+		return r.errorf(ExitUsage, "%v (server from %s)", err, settings.ServerSource)
+	}
+	client.Sleep = rn.Sleep
+	client.RequestTimeout = rn.RequestTimeout
+	if f.verbose {
+		client.Logf = func(format string, args ...any) { r.verbosef(format, args...) }
+	}
+
+	outputs, subnetZone, code, ok := r.readOutputs(ctx)
+	if !ok {
+		return code
+	}
+
+	network := coiled.Network{
+		NetworkID:           outputs.NetworkID,
+		SchedulerSubnetID:   outputs.SchedulerSubnetID,
+		WorkerSubnetID:      outputs.WorkerSubnetID,
+		SchedulerFirewallID: outputs.SchedulerFirewallID,
+		FirewallID:          outputs.FirewallID,
+		GiveWorkersPublicIP: outputs.GiveWorkersPublicIP,
+	}
+
+	// Step 1: check the token, resolve the workspace.
+	r.step = "checking the Coiled token (GET /api/v2/user/me)"
+	user, err := client.Me(ctx)
+	if err != nil {
+		return r.coiledError(ctx, err, "")
+	}
+	explicit, source := f.workspace, "--workspace"
+	if explicit == "" {
+		explicit, source = settings.Workspace, settings.WorkspaceSource
+	}
+	r.step = "listing the workspaces of the token (GET /api/v2/user/me/memberships)"
+	workspace, reason, err := client.ResolveWorkspace(ctx, explicit, user)
+	if err != nil {
+		return r.coiledError(ctx, err, "")
+	}
+	if explicit != "" {
+		reason = "from " + source
+	}
+	fmt.Fprintf(r.out, "Coiled: user %s on %s, workspace %s (%s)\n", user.Username, settings.Server, workspace, reason)
+
+	// Step 2: read the current settings.
+	r.step = "reading the workspace's current settings (GET backend_options)"
+	current, err := client.BackendOptions(ctx, workspace)
+	if err != nil {
+		return r.coiledError(ctx, err, workspace)
+	}
+
+	// Step 3: build the payload.
+	plan, err := coiled.PlanAWSNetwork(current, coiled.AWSNetworkUpdate{
+		Region: outputs.Region, Network: network, Credentials: creds, SubnetZone: subnetZone,
+	})
+	if err != nil {
+		return r.errorf(ExitUsage, "%v", err)
+	}
+	for _, w := range plan.Warnings {
+		r.warnf("%s", w)
+	}
+	r.verbosef("carried over from the current settings: %s", listOrNone(plan.Carried))
+
+	if f.dryRun {
+		return r.dryRun(workspace, plan)
+	}
+
+	// Step 4: send it.
+	fmt.Fprintf(r.out, "Sending network %s (%s) to Coiled workspace %s...\n", network.NetworkID, outputs.Region, workspace)
+	r.step = "waiting for Coiled to apply the settings (websocket update_options)"
+	err = client.UpdateBackendOptions(ctx, workspace, plan.BackendOptions, func(msg string) {
+		fmt.Fprintf(r.out, "  %s\n", msg)
+	})
+	if err != nil {
+		return r.coiledError(ctx, err, workspace)
+	}
+
+	// Step 5: read back and confirm.
+	r.step = "reading the settings back (GET backend_options)"
+	stored, err := client.BackendOptions(ctx, workspace)
+	if err != nil {
+		return r.coiledError(ctx, err, workspace)
+	}
+	if diffs := coiled.NetworkMismatches(stored, outputs.Region, network); len(diffs) > 0 {
+		return r.errorf(ExitFailed, "Coiled said FINISHED, but workspace %s's settings do not show the network sent:\n  - %s\nCheck the workspace's settings in the Coiled web UI, then rerun the hook.",
+			workspace, strings.Join(diffs, "\n  - "))
+	}
+	storedOpts, _ := stored["options"].(map[string]any)
+	if z, _ := storedOpts["zone"].(string); z != plan.Zone {
+		r.warnf("Coiled stored zone %q, sent %q", z, plan.Zone)
+	}
+	r.summary(workspace, outputs.Region, plan.Zone, network)
+	return ExitOK
+}
+
+// readOutputs reads and validates the stack outputs and applies --zone. It
+// returns the Availability Zone of the chosen subnets ("" when unknown).
+func (r *run) readOutputs(ctx context.Context) (*stackoutputs.Outputs, string, int, bool) {
+	var outputs *stackoutputs.Outputs
+	var err error
+	if r.f.outputsFile != "" {
+		r.verbosef("reading stack outputs from %s", r.f.outputsFile)
+		outputs, err = stackoutputs.ReadOutputsFile(r.f.outputsFile, r.f.stack)
+	} else {
+		r.step = "reading the stack's outputs from CloudFormation"
+		r.verbosef("reading the outputs of stack %s from CloudFormation", r.f.stack)
+		outputs, err = stackoutputs.FromCloudFormation(ctx, r.f.stack, r.env)
+	}
+	if err != nil {
+		if ctx.Err() != nil {
+			return nil, "", r.timeoutOrCancel(ctx), false
+		}
+		return nil, "", r.errorf(ExitUsage, "%v", err), false
+	}
+	if r.f.zone != "" {
+		outputs, err = outputs.WithZone(r.f.zone)
+		if err != nil {
+			return nil, "", r.errorf(ExitUsage, "--zone: %v", err), false
+		}
+	}
+	zone := ""
+	if z, ok := outputs.CurrentZone(); ok {
+		zone = z.Name
+	}
+	where := "zone unknown (the stack has no ZoneN outputs)"
+	if zone != "" {
+		where = "zone " + zone
+	}
+	fmt.Fprintf(r.out, "Stack %s: network %s in %s, %s\n", outputs.StackName, outputs.NetworkID, outputs.Region, where)
+	return outputs, zone, 0, true
+}
+
+func (r *run) dryRun(workspace string, plan *coiled.Plan) int {
+	b, err := json.MarshalIndent(coiled.Redact(plan.BackendOptions), "", "  ")
+	if err != nil {
+		return r.errorf(ExitFailed, "encoding the payload: %v", err)
+	}
+	fmt.Fprintf(r.out, "\nDry run: this update_options payload would be sent to workspace %s on %s (secrets redacted):\n%s\n",
+		workspace, r.settings.Server, b)
+	fmt.Fprintf(r.out, "\nThe same with the official client (pip install coiled; the keys are read from the environment):\n\n%s",
+		coiled.PythonCall(workspace, plan.BackendOptions))
+	fmt.Fprintln(r.out, "\nDry run: nothing was sent to Coiled.")
+	return ExitOK
+}
+
+func (r *run) summary(workspace, region, zone string, n coiled.Network) {
+	yesNo := map[bool]string{true: "yes", false: "no (outbound through the NAT)"}
+	if zone == "" {
+		zone = "none (Coiled picks)"
+	}
+	worker := n.WorkerSubnetID
+	if n.WorkerSubnetID == n.SchedulerSubnetID {
+		worker += " (same as the scheduler's)"
+	}
+	fmt.Fprintf(r.out, "Done: Coiled workspace %s now runs clusters in\n", workspace)
+	fmt.Fprintf(r.out, "  region             %s\n", region)
+	fmt.Fprintf(r.out, "  zone               %s\n", zone)
+	fmt.Fprintf(r.out, "  VPC                %s\n", n.NetworkID)
+	fmt.Fprintf(r.out, "  scheduler subnet   %s\n", n.SchedulerSubnetID)
+	fmt.Fprintf(r.out, "  worker subnet      %s\n", worker)
+	fmt.Fprintf(r.out, "  scheduler group    %s\n", n.SchedulerFirewallID)
+	fmt.Fprintf(r.out, "  cluster group      %s\n", n.FirewallID)
+	fmt.Fprintf(r.out, "  worker public IPs  %s\n", yesNo[n.GiveWorkersPublicIP])
+}
+
+func (r *run) timeoutOrCancel(ctx context.Context) int {
+	if errors.Is(ctx.Err(), context.DeadlineExceeded) {
+		return r.errorf(ExitFailed, "timed out after %s (--timeout) while %s; if Coiled was applying the settings it may still finish: check the workspace in the Coiled web UI, or rerun with a larger --timeout",
+			r.f.timeout, r.step)
+	}
+	return r.errorf(ExitFailed, "interrupted while %s", r.step)
+}
+
+// coiledError reports an error of a Coiled call with an actionable message.
+func (r *run) coiledError(ctx context.Context, err error, workspace string) int {
+	if ctx.Err() != nil {
+		return r.timeoutOrCancel(ctx)
+	}
+	var (
+		apiErr    *coiled.APIError
+		notFound  *coiled.WorkspaceNotFoundError
+		noWs      *coiled.NoWorkspaceError
+		updErr    *coiled.UpdateError
+		closeErr  *coiled.CloseError
+		timeout   *coiled.TimeoutError
+		transport *coiled.TransportError
+	)
+	server := r.settings.Server
+	switch {
+	case errors.Is(err, coiled.ErrTokenRejected):
+		hint := "get a valid API token with `coiled login` or set " + coiled.EnvToken + " (this one came from " + r.settings.TokenSource + ")"
+		if workspace != "" {
+			hint += "; the token must also be allowed to edit workspace " + workspace + "'s settings"
+		}
+		return r.errorf(ExitFailed, "token rejected by Coiled at %s (%v); %s", server, err, hint)
+	case errors.As(err, &notFound):
+		return r.errorf(ExitFailed, "%v: pass --workspace with one of them", err)
+	case errors.As(err, &noWs):
+		return r.errorf(ExitUsage, "%v: pass --workspace NAME or set %s", err, coiled.EnvWorkspace)
+	case errors.As(err, &updErr):
+		return r.errorf(ExitFailed, "Coiled refused the settings for workspace %s: %s", workspace, updErr.Message)
+	case errors.As(err, &closeErr):
+		return r.errorf(ExitFailed, "the connection to Coiled ended before Coiled confirmed the update (%v); the workspace may not have changed: rerun the hook", err)
+	case errors.As(err, &timeout):
+		return r.errorf(ExitFailed, "%v (while %s); Coiled at %s is slow or unreachable: try again later", err, r.step, server)
+	case errors.As(err, &transport):
+		return r.errorf(ExitFailed, "cannot reach Coiled at %s while %s: %v", server, r.step, transport.Err)
+	case errors.As(err, &apiErr):
+		return r.errorf(ExitFailed, "Coiled failed while %s: %v", r.step, err)
+	default:
+		return r.errorf(ExitFailed, "while %s: %v", r.step, err)
+	}
+}
+
+func listOrNone(xs []string) string {
+	if len(xs) == 0 {
+		return "none"
+	}
+	return strings.Join(xs, ", ")
+}
