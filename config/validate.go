@@ -7,6 +7,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"unicode/utf8"
 )
 
 // The context keys coilednet reads. They are the names users type after -c
@@ -178,9 +179,9 @@ func (n Network) Validate() error {
 func (a App) problems() []*Error {
 	a = a.WithDefaults()
 	var errs []*Error
-	if len(a.StackName) > maxStackName {
+	if l := utf8.RuneCountInString(a.StackName); l > maxStackName {
 		errs = append(errs, &Error{Key: KeyStackName, Value: a.StackName,
-			Problem:  fmt.Sprintf("is %d characters long, more than %d", len(a.StackName), maxStackName),
+			Problem:  fmt.Sprintf("is %d characters long, more than %d", l, maxStackName),
 			Accepted: acceptStackName})
 	} else if !stackNameRe.MatchString(a.StackName) {
 		errs = append(errs, &Error{Key: KeyStackName, Value: a.StackName,
