@@ -425,7 +425,6 @@ func (c *Client) getOnce(ctx context.Context, path string) ([]byte, error) {
 		if ctx.Err() != nil {
 			return nil, ctx.Err()
 		}
-		c.logf("GET %s: %v", u, unwrapURLError(err))
 		return nil, &TransportError{Method: http.MethodGet, URL: u, Err: unwrapURLError(err)}
 	}
 	defer resp.Body.Close()

@@ -614,8 +614,11 @@ func (s *Server) handleWebsocket(w http.ResponseWriter, r *http.Request) {
 		_ = conn.Close(websocket.StatusNormalClosure, "")
 		return
 	case WSHang:
-		<-ctx.Done()
-		return
+		for {
+			if _, _, err := conn.Read(ctx); err != nil {
+				return
+			}
+		}
 	}
 	for _, p := range s.opts.Progress {
 		if update(p) != nil {

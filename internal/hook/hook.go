@@ -371,10 +371,14 @@ func (r *run) readOutputs(ctx context.Context) (*stackoutputs.Outputs, string, i
 }
 
 func (r *run) dryRun(workspace string, plan *coiled.Plan) int {
-	b, err := json.MarshalIndent(coiled.Redact(plan.BackendOptions), "", "  ")
-	if err != nil {
+	var buf strings.Builder
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	enc.SetIndent("", "  ")
+	if err := enc.Encode(coiled.Redact(plan.BackendOptions)); err != nil {
 		return r.errorf(ExitFailed, "encoding the payload: %v", err)
 	}
+	b := strings.TrimSuffix(buf.String(), "\n")
 	fmt.Fprintf(r.out, "\nDry run: this update_options payload would be sent to workspace %s on %s (secrets redacted):\n%s\n",
 		workspace, r.settings.Server, b)
 	fmt.Fprintf(r.out, "\nThe same with the official client (pip install coiled; the keys are read from the environment):\n\n%s",
@@ -434,9 +438,9 @@ func (r *run) coiledError(ctx context.Context, err error, workspace string) int 
 		}
 		return r.errorf(ExitFailed, "token rejected by Coiled at %s (%v); %s", server, err, hint)
 	case errors.As(err, &notFound):
-		return r.errorf(ExitFailed, "%v: pass --workspace with one of them", err)
+		return r.errorf(ExitFailed, "%v; pass --workspace with one of them", err)
 	case errors.As(err, &noWs):
-		return r.errorf(ExitUsage, "%v: pass --workspace NAME or set %s", err, coiled.EnvWorkspace)
+		return r.errorf(ExitUsage, "%v; pass --workspace NAME or set %s", err, coiled.EnvWorkspace)
 	case errors.As(err, &updErr):
 		return r.errorf(ExitFailed, "Coiled refused the settings for workspace %s: %s", workspace, updErr.Message)
 	case errors.As(err, &closeErr):

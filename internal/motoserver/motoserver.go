@@ -13,6 +13,7 @@ package motoserver
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"net"
@@ -20,10 +21,17 @@ import (
 	"os"
 	"os/exec"
 	"strconv"
+	"strings"
 	"sync"
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/config"
+	"github.com/aws/aws-sdk-go-v2/credentials"
+	"github.com/aws/aws-sdk-go-v2/service/cloudformation"
+	cftypes "github.com/aws/aws-sdk-go-v2/service/cloudformation/types"
 )
 
 // Binary is the emulator's command name, looked up on PATH.
@@ -189,5 +197,55 @@ func start(t testing.TB, path string) (endpoint string, notInstalled bool, err e
 			return "", false, fmt.Errorf("%s did not answer on port %d within %s: %s", Binary, port, StartTimeout, out.String())
 		}
 		time.Sleep(50 * time.Millisecond)
+	}
+}
+
+// CreateStack creates a CloudFormation stack named name in the moto at
+// endpoint (in Region) holding one AWS::EC2::VPC and an output per entry of
+// outputs, with the given literal values, and waits until it is complete.
+// The VPC's real ID is available as the extra output MotoVpcId.
+func CreateStack(t testing.TB, endpoint, name string, outputs map[string]string) {
+	t.Helper()
+	outs := map[string]any{"MotoVpcId": map[string]any{"Value": map[string]any{"Ref": "Vpc"}}}
+	for k, v := range outputs {
+		outs[k] = map[string]any{"Value": v}
+	}
+	tmpl, err := json.Marshal(map[string]any{
+		"AWSTemplateFormatVersion": "2010-09-09",
+		"Resources": map[string]any{
+			"Vpc": map[string]any{"Type": "AWS::EC2::VPC", "Properties": map[string]any{"CidrBlock": "10.0.0.0/16"}},
+		},
+		"Outputs": outs,
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	cfg, err := config.LoadDefaultConfig(ctx,
+		config.WithRegion(Region),
+		config.WithBaseEndpoint(endpoint),
+		config.WithCredentialsProvider(credentials.NewStaticCredentialsProvider(Env["AWS_ACCESS_KEY_ID"], Env["AWS_SECRET_ACCESS_KEY"], Env["AWS_SESSION_TOKEN"])),
+	)
+	if err != nil {
+		t.Fatalf("motoserver: AWS config: %v", err)
+	}
+	cf := cloudformation.NewFromConfig(cfg)
+	if _, err := cf.CreateStack(ctx, &cloudformation.CreateStackInput{StackName: aws.String(name), TemplateBody: aws.String(string(tmpl))}); err != nil {
+		t.Fatalf("motoserver: CreateStack %s: %v", name, err)
+	}
+	for {
+		out, err := cf.DescribeStacks(ctx, &cloudformation.DescribeStacksInput{StackName: aws.String(name)})
+		if err != nil {
+			t.Fatalf("motoserver: DescribeStacks %s: %v", name, err)
+		}
+		switch st := out.Stacks[0].StackStatus; {
+		case st == cftypes.StackStatusCreateComplete:
+			return
+		case strings.HasSuffix(string(st), "_IN_PROGRESS"):
+			time.Sleep(50 * time.Millisecond)
+		default:
+			t.Fatalf("motoserver: stack %s ended in %s: %s", name, st, aws.ToString(out.Stacks[0].StackStatusReason))
+		}
 	}
 }
