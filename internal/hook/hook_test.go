@@ -599,6 +599,15 @@ func TestRetryBackoff(t *testing.T) {
 			t.Errorf("sleeps %v, want %v", got, want)
 		}
 	})
+	t.Run("connection reset is retried", func(t *testing.T) {
+		t.Parallel()
+		h := newHarness(t, coiledtest.Options{})
+		h.srv.FailNext(coiledtest.RouteMe, 1, coiledtest.FailReset)
+		expect(t, h.run(h.outputsFlag(publicOutputs())...), ExitOK)
+		if got, want := h.sleepLog(), []time.Duration{time.Second}; !reflect.DeepEqual(got, want) {
+			t.Errorf("sleeps %v, want %v", got, want)
+		}
+	})
 	t.Run("gives up after 4 attempts", func(t *testing.T) {
 		t.Parallel()
 		h := newHarness(t, coiledtest.Options{})

@@ -1,0 +1,227 @@
+package coiled
+
+import (
+	"errors"
+	"reflect"
+	"strings"
+	"testing"
+)
+
+var testNet = Network{
+	NetworkID: "vpc-0a", SchedulerSubnetID: "subnet-0s", WorkerSubnetID: "subnet-0w",
+	SchedulerFirewallID: "sg-0s", FirewallID: "sg-0c", GiveWorkersPublicIP: false,
+}
+
+var testCreds = AWSCredentials{AccessKeyID: "AKIAEXAMPLE12345", SecretAccessKey: "secret/KEY+value"}
+
+func TestZoneInRegion(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		zone, region string
+		want         bool
+	}{
+		{"us-east-2a", "us-east-2", true},
+		{"us-east-2f", "us-east-2", true},
+		{"us-east-1a", "us-east-2", false},
+		{"us-east-2", "us-east-2", false},
+		{"us-east-2ab", "us-east-2", false},
+		{"us-east-2A", "us-east-2", false},
+		{"us-east-2-bos-1a", "us-east-2", false},
+		{"", "us-east-2", false},
+		{"a", "", false},
+	} {
+		if got := ZoneInRegion(tc.zone, tc.region); got != tc.want {
+			t.Errorf("ZoneInRegion(%q, %q) = %v", tc.zone, tc.region, got)
+		}
+	}
+}
+
+func TestChooseZone(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		name, subnetZone string
+		current          any
+		zone, warn       string
+	}{
+		{"known, none set", "us-east-2a", nil, "us-east-2a", ""},
+		{"known, same set", "us-east-2a", "us-east-2a", "us-east-2a", ""},
+		{"known, other set", "us-east-2a", "us-east-2c", "us-east-2a", "had zone us-east-2c; replaced by us-east-2a"},
+		{"known, other region set", "us-east-2a", "eu-west-1a", "us-east-2a", "replaced by us-east-2a"},
+		{"unknown, none set", "", nil, "", ""},
+		{"unknown, in region kept", "", "us-east-2c", "us-east-2c", ""},
+		{"unknown, other region dropped", "", "us-west-1b", "", "not in region us-east-2; sending no zone (null)"},
+		{"unknown, non-string ignored", "", 5.0, "", ""},
+	} {
+		zone, warn := ChooseZone("us-east-2", tc.subnetZone, tc.current)
+		if zone != tc.zone || (tc.warn == "") != (warn == "") || !strings.Contains(warn, tc.warn) {
+			t.Errorf("%s: got (%q, %q), want (%q, …%q…)", tc.name, zone, warn, tc.zone, tc.warn)
+		}
+	}
+}
+
+func TestPlanAWSNetwork(t *testing.T) {
+	t.Parallel()
+	t.Run("empty current settings", func(t *testing.T) {
+		p, err := PlanAWSNetwork(nil, AWSNetworkUpdate{Region: "us-east-2", Network: testNet, Credentials: testCreds})
+		if err != nil {
+			t.Fatal(err)
+		}
+		want := map[string]any{
+			"backend": "vm",
+			"options": map[string]any{
+				"aws_region_name": "us-east-2", "account_role": "",
+				"credentials":   map[string]any{"aws_access_key": testCreds.AccessKeyID, "aws_secret_key": testCreds.SecretAccessKey},
+				"firewall":      map[string]any{},
+				"firewall_spec": map[string]any{},
+				"network":       testNet.Map(),
+				"zone":          nil,
+				"provider_name": "aws",
+				"type":          "aws_cloudbridge_backend_options",
+			},
+			"registry": map[string]any{
+				"type": "ecr", "public_ecr": false, "region": "us-east-2",
+				"credentials": map[string]any{"aws_access_key_id": testCreds.AccessKeyID, "aws_secret_access_key": testCreds.SecretAccessKey},
+			},
+		}
+		if !reflect.DeepEqual(p.BackendOptions, want) {
+			t.Errorf("got  %#v\nwant %#v", p.BackendOptions, want)
+		}
+		if len(p.Warnings) != 0 {
+			t.Errorf("warnings %v", p.Warnings)
+		}
+	})
+	t.Run("switching from GCP keeps only the ingress", func(t *testing.T) {
+		cur := map[string]any{"backend": "vm", "options": map[string]any{
+			"provider_name": "gcp", "gcp_project_name": "p", "firewall_spec": map[string]any{"ingress": []any{"x"}}, "zone": "us-central1-a",
+		}}
+		p, err := PlanAWSNetwork(cur, AWSNetworkUpdate{Region: "us-east-2", Network: testNet, Credentials: testCreds})
+		if err != nil {
+			t.Fatal(err)
+		}
+		opts := p.BackendOptions["options"].(map[string]any)
+		if _, ok := opts["gcp_project_name"]; ok {
+			t.Error("GCP setting carried into AWS options")
+		}
+		if !reflect.DeepEqual(opts["firewall_spec"], map[string]any{"ingress": []any{"x"}}) || opts["zone"] != nil {
+			t.Errorf("options %v", opts)
+		}
+		joined := strings.Join(p.Warnings, "\n")
+		if !strings.Contains(joined, "gcp backend") || !strings.Contains(joined, "us-central1-a") {
+			t.Errorf("warnings %v", p.Warnings)
+		}
+	})
+	t.Run("role and extra network keys are reported", func(t *testing.T) {
+		cur := map[string]any{"backend": "vm", "options": map[string]any{
+			"provider_name": "aws", "account_role": "arn:aws:iam::1:role/coiled",
+			"network": map[string]any{"network_id": "vpc-old", "use_scheduler_public_ip": false},
+		}}
+		p, err := PlanAWSNetwork(cur, AWSNetworkUpdate{Region: "us-east-2", Network: testNet, Credentials: testCreds})
+		if err != nil {
+			t.Fatal(err)
+		}
+		joined := strings.Join(p.Warnings, "\n")
+		if !strings.Contains(joined, "account_role") || !strings.Contains(joined, "use_scheduler_public_ip") {
+			t.Errorf("warnings %v", p.Warnings)
+		}
+		if p.BackendOptions["options"].(map[string]any)["account_role"] != "" {
+			t.Error("account_role not reset")
+		}
+	})
+	t.Run("does not modify the current settings", func(t *testing.T) {
+		cur := map[string]any{"options": map[string]any{"firewall_spec": map[string]any{"ingress": []any{map[string]any{"cidr": "1.2.3.4/32"}}}}}
+		p, _ := PlanAWSNetwork(cur, AWSNetworkUpdate{Region: "us-east-2", Network: testNet, Credentials: testCreds})
+		p.BackendOptions["options"].(map[string]any)["firewall_spec"].(map[string]any)["ingress"] = nil
+		if cur["options"].(map[string]any)["firewall_spec"].(map[string]any)["ingress"] == nil {
+			t.Error("plan aliases the current settings")
+		}
+	})
+	t.Run("invalid inputs", func(t *testing.T) {
+		bad := testNet
+		bad.FirewallID = "arn:aws:ec2:us-east-2:1:security-group/sg-0c"
+		if _, err := PlanAWSNetwork(nil, AWSNetworkUpdate{Region: "us-east-2", Network: bad, Credentials: testCreds}); err == nil {
+			t.Error("ARN accepted")
+		}
+		if _, err := PlanAWSNetwork(nil, AWSNetworkUpdate{Network: testNet, Credentials: testCreds}); err == nil {
+			t.Error("empty region accepted")
+		}
+		var mc *MissingCredentialsError
+		if _, err := PlanAWSNetwork(nil, AWSNetworkUpdate{Region: "us-east-2", Network: testNet}); !errors.As(err, &mc) {
+			t.Errorf("no credentials: %v", err)
+		}
+	})
+}
+
+func TestRedact(t *testing.T) {
+	t.Parallel()
+	p, _ := PlanAWSNetwork(map[string]any{"registry": map[string]any{"type": "ecr"}},
+		AWSNetworkUpdate{Region: "us-east-2", Network: testNet, Credentials: testCreds})
+	r := Redact(p.BackendOptions)
+	s := pyLiteral(r)
+	if strings.Contains(s, testCreds.SecretAccessKey) || strings.Contains(s, testCreds.AccessKeyID) {
+		t.Errorf("secret left in %s", s)
+	}
+	if !strings.Contains(s, `"aws_access_key": "************2345"`) || !strings.Contains(s, `"aws_secret_access_key": "<redacted>"`) {
+		t.Errorf("redacted form: %s", s)
+	}
+	// The original is untouched.
+	if p.BackendOptions["options"].(map[string]any)["credentials"].(map[string]any)["aws_secret_key"] != testCreds.SecretAccessKey {
+		t.Error("Redact modified its input")
+	}
+	if got := Redact(map[string]any{"registry": map[string]any{"password": "pw", "gcp_service_creds_dict": map[string]any{"private_key": "k"}}}); pyLiteral(got) != `{"registry": {"gcp_service_creds_dict": "<redacted>", "password": "<redacted>"}}` {
+		t.Errorf("got %s", pyLiteral(got))
+	}
+}
+
+func TestPythonCall(t *testing.T) {
+	t.Parallel()
+	cur := map[string]any{
+		"options":  map[string]any{"firewall_spec": map[string]any{"ingress": []any{map[string]any{"ports": []any{443.0}, "cidr": "10.0.0.0/8"}}}},
+		"registry": map[string]any{"type": "docker_hub", "account": "acme", "uri": "docker.io", "username": "bot"},
+	}
+	p, err := PlanAWSNetwork(cur, AWSNetworkUpdate{Region: "us-east-2", Network: testNet, Credentials: testCreds, SubnetZone: "us-east-2a"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := PythonCall("acme", p.BackendOptions)
+	for _, want := range []string{
+		"import coiled\n",
+		"coiled.set_backend_options(\n",
+		`    workspace="acme",`,
+		`    backend="aws",`,
+		`    aws_region="us-east-2",`,
+		`    aws_access_key_id=os.environ["COILED_AWS_ACCESS_KEY_ID"],`,
+		`    aws_secret_access_key=os.environ["COILED_AWS_SECRET_ACCESS_KEY"],`,
+		`        "give_workers_public_ip": False,`,
+		`        "worker_subnet_id": "subnet-0w",`,
+		`    ingress=[{"cidr": "10.0.0.0/8", "ports": [443]}],`,
+		`    zone="us-east-2a",`,
+		`    registry_type="docker_hub",`,
+		`    registry_namespace="acme",`,
+		`    registry_access_token=os.environ["REGISTRY_ACCESS_TOKEN"],`,
+	} {
+		if !strings.Contains(got, want) {
+			t.Errorf("python call lacks %q:\n%s", want, got)
+		}
+	}
+	if strings.Contains(got, testCreds.SecretAccessKey) || strings.Contains(got, testCreds.AccessKeyID) {
+		t.Error("python call contains a credential")
+	}
+}
+
+func TestNetworkMismatches(t *testing.T) {
+	t.Parallel()
+	stored := map[string]any{"options": map[string]any{"aws_region_name": "us-east-2", "network": testNet.Map()}}
+	if d := NetworkMismatches(stored, "us-east-2", testNet); len(d) != 0 {
+		t.Errorf("equal settings differ: %v", d)
+	}
+	other := testNet
+	other.GiveWorkersPublicIP = true
+	other.WorkerSubnetID = "subnet-0x"
+	d := NetworkMismatches(stored, "us-west-2", other)
+	if len(d) != 3 {
+		t.Errorf("want 3 differences, got %v", d)
+	}
+	if d := NetworkMismatches(map[string]any{}, "us-east-2", testNet); len(d) != 7 {
+		t.Errorf("empty stored settings: %v", d)
+	}
+}
