@@ -107,6 +107,7 @@ type APIError struct {
 	ActionRequired string
 }
 
+// Error implements the error interface.
 func (e *APIError) Error() string {
 	msg := fmt.Sprintf("%s %s: HTTP %d %s", e.Method, e.Path, e.Status, http.StatusText(e.Status))
 	if e.Message != "" {
@@ -127,6 +128,7 @@ type TransportError struct {
 	Err         error
 }
 
+// Error implements the error interface.
 func (e *TransportError) Error() string {
 	return fmt.Sprintf("%s %s: %v", e.Method, e.URL, e.Err)
 }
@@ -142,6 +144,7 @@ type TimeoutError struct {
 	After time.Duration
 }
 
+// Error implements the error interface.
 func (e *TimeoutError) Error() string {
 	return fmt.Sprintf("timed out after %s waiting for %s", e.After, e.Step)
 }
@@ -157,6 +160,7 @@ type WorkspaceNotFoundError struct {
 	Message string
 }
 
+// Error implements the error interface.
 func (e *WorkspaceNotFoundError) Error() string {
 	msg := fmt.Sprintf("workspace %q not found or not visible to this token", e.Workspace)
 	if len(e.Available) > 0 {
@@ -230,6 +234,7 @@ type NoWorkspaceError struct {
 	Available []string
 }
 
+// Error implements the error interface.
 func (e *NoWorkspaceError) Error() string {
 	if len(e.Available) == 0 {
 		return fmt.Sprintf("cannot choose a Coiled workspace: user %q is not a member of any workspace", e.Username)

@@ -54,6 +54,7 @@ type ConfigError struct {
 	Err  error
 }
 
+// Error implements the error interface.
 func (e *ConfigError) Error() string { return fmt.Sprintf("dask config %s: %v", e.Path, e.Err) }
 
 // Unwrap returns the underlying error.
@@ -261,6 +262,7 @@ type InsecureServerError struct {
 	Server string
 }
 
+// Error implements the error interface.
 func (e *InsecureServerError) Error() string {
 	return fmt.Sprintf("refusing to send the Coiled token in clear text to %s: use an https:// server URL "+
 		"(http:// and ws:// are allowed only for loopback hosts such as localhost or 127.0.0.1)", e.Server)

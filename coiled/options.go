@@ -74,6 +74,7 @@ type MissingCredentialsError struct {
 	Missing []string
 }
 
+// Error implements the error interface.
 func (e *MissingCredentialsError) Error() string {
 	return fmt.Sprintf("%s not set: these are the AWS access keys of the IAM identity Coiled will act as "+
 		"in your account to create and manage cluster instances (not the credentials you deploy with); "+

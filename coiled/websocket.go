@@ -22,6 +22,7 @@ type UpdateError struct {
 	Message string
 }
 
+// Error implements the error interface.
 func (e *UpdateError) Error() string {
 	return "Coiled refused the update: " + e.Message
 }
@@ -36,6 +37,7 @@ type CloseError struct {
 	Err error
 }
 
+// Error implements the error interface.
 func (e *CloseError) Error() string {
 	switch {
 	case e.Code == CloseUnauthorized:

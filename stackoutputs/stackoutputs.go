@@ -74,6 +74,7 @@ type Error struct {
 	Problems []string
 }
 
+// Error implements the error interface.
 func (e *Error) Error() string {
 	prefix := "stack outputs"
 	if e.Stack != "" {

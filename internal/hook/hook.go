@@ -154,6 +154,7 @@ type redactWriter struct {
 	r *redactor
 }
 
+// Write writes p with every known secret masked.
 func (w redactWriter) Write(p []byte) (int, error) {
 	if _, err := io.WriteString(w.w, w.r.clean(string(p))); err != nil {
 		return 0, err

@@ -37,7 +37,8 @@ import (
 // Binary is the emulator's command name, looked up on PATH.
 const Binary = "moto_server"
 
-// RequireToolsEnv, when "1", turns a missing moto_server into a test failure.
+// RequireToolsEnv names the variable that, set to "1", turns a missing
+// moto_server into a test failure.
 const RequireToolsEnv = "COILEDNET_REQUIRE_TOOLS"
 
 // StartTimeout bounds how long Start waits for moto_server to answer.
@@ -115,6 +116,7 @@ type syncBuffer struct {
 	buf bytes.Buffer
 }
 
+// Write appends p, keeping at most 64 KiB.
 func (b *syncBuffer) Write(p []byte) (int, error) {
 	b.mu.Lock()
 	defer b.mu.Unlock()
@@ -124,6 +126,7 @@ func (b *syncBuffer) Write(p []byte) (int, error) {
 	return len(p), nil
 }
 
+// String returns what was written.
 func (b *syncBuffer) String() string {
 	b.mu.Lock()
 	defer b.mu.Unlock()
