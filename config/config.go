@@ -54,6 +54,14 @@ const (
 	FlowLogsS3 FlowLogs = "s3"
 )
 
+// NatInstanceType is the instance type of NAT instances: the smallest ARM
+// (Graviton) type, enough for a few hundred Mbit/s.
+const NatInstanceType = "t4g.nano"
+
+// NatInstanceVolumeGiB is the size of a NAT instance's encrypted gp3 root
+// volume (the size of the Amazon Linux 2023 AMI's snapshot).
+const NatInstanceVolumeGiB = 8
+
 // FlowLogsRetentionDays is how long flow logs are kept, in CloudWatch and S3
 // alike.
 const FlowLogsRetentionDays = 30

@@ -28,7 +28,7 @@ const (
 	// instance; its public IPv4 is PublicIPv4Hour on top).
 	NatInstanceHour = 0.0042
 	// EbsGp3GBMonth is one GB-month of gp3 storage (the NAT instance's root
-	// volume; not counted in the fixed cost, see Report.Notes).
+	// volume).
 	EbsGp3GBMonth = 0.08
 	// S3GatewayEndpointHour is the S3 gateway endpoint: free, with no
 	// per-GB charge either. (The stack creates no interface endpoints.)
@@ -91,8 +91,10 @@ func Estimate(n config.Network) Report {
 	if nats > 0 {
 		if n.NatProvider == config.NatInstance {
 			r.Lines = append(r.Lines,
-				Line{Item: "NAT instance, t4g.nano", Count: nats, HourlyUSD: NatInstanceHour},
-				Line{Item: "public IPv4 of the NAT instance", Count: nats, HourlyUSD: PublicIPv4Hour})
+				Line{Item: "NAT instance, " + config.NatInstanceType, Count: nats, HourlyUSD: NatInstanceHour},
+				Line{Item: "public IPv4 of the NAT instance", Count: nats, HourlyUSD: PublicIPv4Hour},
+				Line{Item: fmt.Sprintf("NAT instance root volume, %d GiB gp3", config.NatInstanceVolumeGiB), Count: nats,
+					HourlyUSD: config.NatInstanceVolumeGiB * EbsGp3GBMonth / HoursPerMonth})
 		} else {
 			r.Lines = append(r.Lines,
 				Line{Item: "NAT gateway", Count: nats, HourlyUSD: NatGatewayHour},
@@ -108,8 +110,7 @@ func Estimate(n config.Network) Report {
 		r.Notes = append(r.Notes, "each running scheduler has a public IPv4: "+ipv4+"; workers have none")
 		if n.NatProvider == config.NatInstance {
 			r.Notes = append(r.Notes,
-				"NAT instances charge nothing per GB, but carry only what a t4g.nano can (burstable bandwidth) and are not replaced if they fail",
-				fmt.Sprintf("each NAT instance also has an EBS root volume: gp3 at $%.2f/GB-month, not counted above", EbsGp3GBMonth))
+				"NAT instances charge nothing per GB, but carry only what a t4g.nano can (burstable bandwidth) and are not replaced if they fail")
 		} else {
 			r.Notes = append(r.Notes, fmt.Sprintf("NAT gateways charge $%.3f/GB processed: all worker traffic to and from the internet", NatGatewayGB))
 		}

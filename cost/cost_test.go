@@ -28,8 +28,9 @@ func TestEstimateFixedCost(t *testing.T) {
 		{"private gateway 2 AZs 1 NAT", config.Network{Topology: private, Azs: 2, NatGateways: 1}, 36.50, 2},
 		{"private gateway 3 AZs 2 NATs", config.Network{Topology: private, AvailabilityZones: []string{"us-east-2a", "us-east-2b", "us-east-2c"}, NatGateways: 2}, 73.00, 2},
 		{"private gateway 6 AZs", config.Network{Topology: private, Azs: 6}, 219.00, 2},
-		{"private instance 1 AZ", config.Network{Topology: private, NatProvider: config.NatInstance}, 6.716, 2},
-		{"private instance 2 AZs", config.Network{Topology: private, NatProvider: config.NatInstance, Azs: 2}, 13.432, 2},
+		// (0.0042 + 0.005) * 730 + 8 GiB * $0.08 per NAT
+		{"private instance 1 AZ", config.Network{Topology: private, NatProvider: config.NatInstance}, 7.356, 3},
+		{"private instance 2 AZs", config.Network{Topology: private, NatProvider: config.NatInstance, Azs: 2}, 14.712, 3},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -102,7 +103,7 @@ func TestEstimateNotes(t *testing.T) {
 		{"private without S3 endpoint", config.Network{Topology: private, S3Endpoint: config.Bool(false)},
 			[]string{"s3Endpoint is off: S3 traffic goes through the NAT gateway at $0.045/GB"}, []string{"free S3 gateway endpoint"}},
 		{"NAT instance", config.Network{Topology: private, NatProvider: config.NatInstance},
-			[]string{"charge nothing per GB", "t4g.nano", "EBS root volume"}, []string{"$0.045/GB"}},
+			[]string{"charge nothing per GB", "t4g.nano"}, []string{"$0.045/GB"}},
 		{"flow logs to CloudWatch", config.Network{FlowLogs: config.FlowLogsCloudWatch},
 			[]string{"flow logs to CloudWatch Logs: $0.50/GB ingested", "30 days"}, nil},
 		{"flow logs to S3", config.Network{FlowLogs: config.FlowLogsS3},
@@ -127,7 +128,7 @@ func TestEstimateNotes(t *testing.T) {
 
 func TestReportString(t *testing.T) {
 	s := Estimate(config.Network{Topology: config.TopologyPrivate, NatProvider: config.NatInstance, Azs: 2}).String()
-	for _, want := range []string{"2 × NAT instance, t4g.nano", "$6.13", "2 × public IPv4 of the NAT instance", "$7.30", "total", "$13.43", "grows with use:"} {
+	for _, want := range []string{"2 × NAT instance, t4g.nano", "$6.13", "2 × public IPv4 of the NAT instance", "$7.30", "2 × NAT instance root volume, 8 GiB gp3", "$1.28", "total", "$14.71", "grows with use:"} {
 		if !strings.Contains(s, want) {
 			t.Errorf("report lacks %q:\n%s", want, s)
 		}
@@ -145,8 +146,8 @@ func TestTable(t *testing.T) {
 		"`-c topology=private`":                                  "36.50",
 		"`-c topology=private -c azs=2`":                         "73.00",
 		"`-c topology=private -c azs=2 -c natGateways=1`":        "36.50",
-		"`-c topology=private -c natProvider=instance`":          "6.72",
-		"`-c topology=private -c natProvider=instance -c azs=2`": "13.43",
+		"`-c topology=private -c natProvider=instance`":          "7.36",
+		"`-c topology=private -c natProvider=instance -c azs=2`": "14.71",
 	}
 	rows := 0
 	for _, line := range strings.Split(strings.TrimSpace(got), "\n")[2:] {

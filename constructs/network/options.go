@@ -11,10 +11,6 @@ import (
 	"github.com/coilednet/coilednet/config"
 )
 
-// NatInstanceType is the instance type of NAT instances: the smallest ARM
-// (Graviton) type, enough for a few hundred Mbit/s.
-const NatInstanceType = "t4g.nano"
-
 // natProvider returns the CDK NAT provider for the private topology.
 func natProvider(p config.Network) awsec2.NatProvider {
 	if p.NatProvider != config.NatInstance {
@@ -24,7 +20,7 @@ func natProvider(p config.Network) awsec2.NatProvider {
 	// user data. The AMI is read from the public SSM parameter at deploy
 	// time, so synth needs no AMI lookup and no credentials.
 	return awsec2.NatProvider_InstanceV2(&awsec2.NatInstanceProps{
-		InstanceType: awsec2.NewInstanceType(jsii.String(NatInstanceType)),
+		InstanceType: awsec2.NewInstanceType(jsii.String(config.NatInstanceType)),
 		MachineImage: awsec2.MachineImage_LatestAmazonLinux2023(&awsec2.AmazonLinux2023ImageSsmParameterProps{
 			CpuType: awsec2.AmazonLinuxCpuType_ARM_64,
 		}),
@@ -35,20 +31,32 @@ func natProvider(p config.Network) awsec2.NatProvider {
 }
 
 // restrictNatInstances lets only the VPC's own addresses through the NAT
-// instances and requires IMDSv2 on them.
-func restrictNatInstances(scope constructs.Construct, vpc awsec2.Vpc, provider awsec2.NatInstanceProviderV2) {
-	provider.SecurityGroup().AddIngressRule(awsec2.Peer_Ipv4(vpc.VpcCidrBlock()), awsec2.Port_AllTraffic(),
-		jsii.String("NAT: traffic from the VPC's own subnets only"), jsii.Bool(false))
-	awscdk.Aspects_Of(scope).Add(awsec2.NewInstanceRequireImdsv2Aspect(&awsec2.InstanceRequireImdsv2AspectProps{
-		SuppressWarnings: jsii.Bool(true),
-	}), nil)
+// instances, requires IMDSv2 on them and encrypts their root volumes.
+func restrictNatInstances(vpc awsec2.Vpc, provider awsec2.NatInstanceProviderV2, p config.Network) {
+	// A separate ingress resource rather than an inline rule: the same in
+	// AWS, and the emulator the end-to-end suite deploys to cannot read an
+	// inline all-protocol rule (it wants FromPort).
+	awsec2.NewCfnSecurityGroupIngress(vpc, jsii.String("NatIngressFromVpc"), &awsec2.CfnSecurityGroupIngressProps{
+		GroupId:     provider.SecurityGroup().SecurityGroupId(),
+		IpProtocol:  jsii.String("-1"),
+		CidrIp:      jsii.String(p.VpcCidr.String()),
+		Description: jsii.String("NAT: traffic from the VPC's own subnets only"),
+	})
 	for _, instance := range *provider.GatewayInstances() {
-		// Encrypt the root volume (the provider has no prop for it); the
-		// size comes from the AMI's snapshot.
-		instance.Node().DefaultChild().(awsec2.CfnInstance).SetBlockDeviceMappings(&[]any{
+		// Set on the instance itself: CDK's IMDSv2 aspect would add a
+		// launch template whose name is the same for every NAT instance
+		// (unless a feature flag is on), which a real deploy rejects.
+		cfn := instance.Node().DefaultChild().(awsec2.CfnInstance)
+		cfn.SetMetadataOptions(&awsec2.CfnInstance_MetadataOptionsProperty{HttpTokens: jsii.String("required")})
+		// The provider has no prop for the root volume.
+		cfn.SetBlockDeviceMappings(&[]any{
 			&awsec2.CfnInstance_BlockDeviceMappingProperty{
 				DeviceName: jsii.String("/dev/xvda"),
-				Ebs:        &awsec2.CfnInstance_EbsProperty{Encrypted: jsii.Bool(true), VolumeType: jsii.String("gp3")},
+				Ebs: &awsec2.CfnInstance_EbsProperty{
+					Encrypted:  jsii.Bool(true),
+					VolumeType: jsii.String("gp3"),
+					VolumeSize: jsii.Number(config.NatInstanceVolumeGiB),
+				},
 			},
 		})
 		suppressNatInstanceFindings(instance)
