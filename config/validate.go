@@ -436,12 +436,23 @@ func (n Network) OpenToInternet() bool {
 	return false
 }
 
+// Warning is something the user should know about a valid Network.
+type Warning struct {
+	// ID names the kind of warning, stable across releases, so that a user
+	// can acknowledge it (`cdk acknowledge Annotation::coilednet:<ID>`).
+	ID string
+	// Message says what and how to change it.
+	Message string
+}
+
+func (w Warning) String() string { return w.Message }
+
 // Warnings returns what the user should know about n (after defaults)
 // although it is valid: scheduler ports open to the whole internet, NATs
 // shared across AZs, the NAT instance's limits. Synth prints them.
-func (n Network) Warnings() []string {
+func (n Network) Warnings() []Warning {
 	n = n.WithDefaults()
-	var w []string
+	var w []Warning
 	if n.OpenToInternet() {
 		var open []string
 		for _, p := range n.ClientCidrs {
@@ -453,19 +464,19 @@ func (n Network) Warnings() []string {
 		for i, p := range n.SchedulerPorts {
 			ports[i] = strconv.Itoa(int(p))
 		}
-		w = append(w, fmt.Sprintf("the scheduler ports (TCP %s) are open to the whole internet (clientCidrs includes %s); "+
+		w = append(w, Warning{"schedulerOpenToInternet", fmt.Sprintf("the scheduler ports (TCP %s) are open to the whole internet (clientCidrs includes %s); "+
 			"the scheduler still requires TLS and a token. To restrict them, pass your own ranges, "+
 			"e.g. -c clientCidrs=203.0.113.0/24, or a managed prefix list, e.g. -c clientCidrs= -c clientPrefixListIds=pl-0123456789abcdef0",
-			strings.Join(ports, ", "), strings.Join(open, " and ")))
+			strings.Join(ports, ", "), strings.Join(open, " and "))})
 	}
 	if n.Topology == TopologyPrivate && n.NatGateways > 0 && n.NatGateways < n.Azs {
-		w = append(w, fmt.Sprintf("natGateways=%d with azs=%d: workers in %d AZ(s) reach the internet through a NAT in another AZ, "+
+		w = append(w, Warning{"sharedNat", fmt.Sprintf("natGateways=%d with azs=%d: workers in %d AZ(s) reach the internet through a NAT in another AZ, "+
 			"which adds cross-AZ data transfer ($0.01/GB each way) and loses that AZ's internet access if the NAT's AZ fails",
-			n.NatGateways, n.Azs, n.Azs-n.NatGateways))
+			n.NatGateways, n.Azs, n.Azs-n.NatGateways)})
 	}
 	if n.Topology == TopologyPrivate && n.NatProvider == NatInstance {
-		w = append(w, "natProvider=instance: each NAT is a t4g.nano instance; its bandwidth is that of the instance "+
-			"(a burstable baseline far below a NAT gateway's) and nothing replaces it if it fails; use natProvider=gateway for heavy or critical workloads")
+		w = append(w, Warning{"natInstance", "natProvider=instance: each NAT is a t4g.nano instance; its bandwidth is that of the instance " +
+			"(a burstable baseline far below a NAT gateway's) and nothing replaces it if it fails; use natProvider=gateway for heavy or critical workloads"})
 	}
 	return w
 }

@@ -178,14 +178,17 @@ func TestOpenToInternetAndWarnings(t *testing.T) {
 				t.Fatalf("Warnings() = %q, want %d", w, len(tc.warnings))
 			}
 			for i, want := range tc.warnings {
-				if !strings.Contains(w[i], want) {
-					t.Errorf("warning %d = %q, want it to contain %q", i, w[i], want)
+				if !strings.Contains(w[i].Message, want) {
+					t.Errorf("warning %d = %q, want it to contain %q", i, w[i].Message, want)
+				}
+				if w[i].ID == "" {
+					t.Errorf("warning %d has no ID", i)
 				}
 			}
 		})
 	}
 	// The open-internet warning says how to restrict, with both knobs.
-	w := Network{}.Warnings()[0]
+	w := Network{}.Warnings()[0].Message
 	for _, want := range []string{"TCP 443, 8786, 8787", "-c clientCidrs=203.0.113.0/24", "clientPrefixListIds"} {
 		if !strings.Contains(w, want) {
 			t.Errorf("warning %q does not say %q", w, want)

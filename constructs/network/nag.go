@@ -3,20 +3,21 @@ package network
 import (
 	"github.com/aws/aws-cdk-go/awscdk/v2"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsec2"
+	"github.com/aws/constructs-go/constructs/v10"
 	"github.com/aws/jsii-runtime-go"
 	"github.com/cdklabs/cdk-nag-go/cdknag/v2"
 
 	"github.com/coilednet/coilednet/config"
 )
 
-// suppress records, for cdk-nag, why a finding on c (and its children) is
-// acceptable. Every reason must convince a security reviewer; a finding that
-// can be fixed is fixed instead.
-func suppress(c any, id, reason string) {
-	cdknag.NagSuppressions_AddResourceSuppressions(c, &[]*cdknag.NagPackSuppression{{
+// suppress records, for cdk-nag, why a finding on c's CloudFormation
+// resource (its default child) is acceptable. Every reason must convince a
+// security reviewer; a finding that can be fixed is fixed instead.
+func suppress(c constructs.IConstruct, id, reason string) {
+	cdknag.NagSuppressions_AddResourceSuppressions(c.Node().DefaultChild(), &[]*cdknag.NagPackSuppression{{
 		Id:     jsii.String(id),
 		Reason: jsii.String(reason),
-	}}, jsii.Bool(true))
+	}}, jsii.Bool(false))
 }
 
 // suppressFindings covers the AwsSolutions findings that follow from the
@@ -47,7 +48,7 @@ func suppressNatInstanceFindings(instance awsec2.Instance) {
 }
 
 // suppressFlowLogBucketFindings covers the flow-log bucket.
-func suppressFlowLogBucketFindings(bucket any) {
+func suppressFlowLogBucketFindings(bucket constructs.IConstruct) {
 	suppress(bucket, "AwsSolutions-S1",
 		"This bucket only receives VPC flow logs, which are themselves an access record; its own access logs would need "+
 			"another bucket. Public access is blocked, TLS is enforced, objects are encrypted and expire after 30 days.")

@@ -9,7 +9,6 @@ package network
 
 import (
 	"fmt"
-	"strconv"
 
 	"github.com/aws/aws-cdk-go/awscdk/v2"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsec2"
@@ -90,8 +89,8 @@ func NewCoiledNetwork(scope constructs.Construct, id string, props *config.Netwo
 	addFlowLogs(self, n.Vpc, p)
 	suppressFindings(n, p)
 	lintFindings(n, p)
-	for i, w := range p.Warnings() {
-		awscdk.Annotations_Of(self).AddWarningV2(jsii.String("coilednet:options-"+itoa(i)), jsii.String(w), nil)
+	for _, w := range p.Warnings() {
+		awscdk.Annotations_Of(self).AddWarningV2(jsii.String("coilednet:"+w.ID), jsii.String(w.Message), nil)
 	}
 	return n, nil
 }
@@ -149,7 +148,7 @@ func newVpc(scope constructs.Construct, p config.Network) awsec2.Vpc {
 	}
 	vpc := awsec2.NewVpc(scope, jsii.String("Vpc"), props)
 	if p.Topology == config.TopologyPrivate && p.NatProvider == config.NatInstance {
-		restrictNatInstances(scope, vpc, props.NatGatewayProvider.(awsec2.NatInstanceProviderV2))
+		restrictNatInstances(vpc, props.NatGatewayProvider.(awsec2.NatInstanceProviderV2), p)
 	}
 	return vpc
 }
@@ -204,6 +203,3 @@ func newClusterSecurityGroup(scope constructs.Construct, vpc awsec2.Vpc) awsec2.
 		jsii.String("Coiled cluster members: workers listen on random ports and the scheduler connects back"), jsii.Bool(false))
 	return sg
 }
-
-// itoa keeps call sites short where CDK wants a string index.
-func itoa(i int) string { return strconv.Itoa(i) }
