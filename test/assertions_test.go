@@ -46,7 +46,7 @@ var expectations = map[string]expectation{
 		cidrs: []string{"0.0.0.0/0"}, subnetMask: 20, openWarning: true, s3Endpoint: true, restrictSG: true, flowLogs: "off"},
 	"private-3az-shared-nat": {private: true, azs: 3, zone: 1, natGateways: 1, ports: []float64{443, 8786, 8787},
 		prefixLists: []string{"pl-0123456789abcdef0"}, subnetMask: 20, s3Endpoint: true, restrictSG: true, flowLogs: "off",
-		azNames: []string{"us-east-2a", "us-east-2b", "us-east-2c"}},
+		azNames: []string{"us-east-1a", "us-east-1b", "us-east-1c"}},
 	"public-flowlogs-cloudwatch": {azs: 1, ports: []float64{443, 8786, 8787}, cidrs: []string{"198.51.100.7/32"},
 		subnetMask: 19, flowLogs: "cloudwatch"},
 	"private-flowlogs-s3": {private: true, azs: 1, natGateways: 1, ports: []float64{443, 8786, 8787}, cidrs: []string{"0.0.0.0/0"},
@@ -414,13 +414,15 @@ func TestEndpointsDefaultGroupAndFlowLogs(t *testing.T) {
 
 func TestNatInstanceHardening(t *testing.T) {
 	s := synth(t, "private-instance-2az")
-	lts := s.resources("AWS::EC2::LaunchTemplate")
-	if len(lts) != 2 {
-		t.Fatalf("%d launch templates, want one per NAT instance (IMDSv2)", len(lts))
+	if lts := s.resources("AWS::EC2::LaunchTemplate"); len(lts) != 0 {
+		t.Errorf("%d launch templates: NAT instances must not share a launch template name", len(lts))
 	}
-	for _, lt := range lts {
-		if !strings.Contains(show(lt.Props["LaunchTemplateData"]), "HttpTokens:required") {
-			t.Errorf("launch template %s does not require IMDSv2: %v", lt.ID, lt.Props)
+	for _, in := range s.resources("AWS::EC2::Instance") {
+		if !strings.Contains(show(in.Props["MetadataOptions"]), "HttpTokens:required") {
+			t.Errorf("NAT instance %s does not require IMDSv2: %v", in.ID, in.Props["MetadataOptions"])
+		}
+		if !strings.Contains(show(in.Props["BlockDeviceMappings"]), "Encrypted:true") {
+			t.Errorf("NAT instance %s root volume not encrypted: %v", in.ID, in.Props["BlockDeviceMappings"])
 		}
 	}
 	var natSG resource
@@ -430,12 +432,17 @@ func TestNatInstanceHardening(t *testing.T) {
 		}
 	}
 	rules, _ := natSG.Props["SecurityGroupIngress"].([]any)
+	for _, in := range s.resources("AWS::EC2::SecurityGroupIngress") {
+		if refOf(in.Props["GroupId"]) == natSG.ID {
+			rules = append(rules, in.Props)
+		}
+	}
 	if len(rules) != 1 {
 		t.Fatalf("NAT security group %s ingress %v, want one rule from the VPC", natSG.ID, rules)
 	}
 	r := rules[0].(map[string]any)
-	if refOf(r["CidrIp"]) == "" || !strings.Contains(show(r["CidrIp"]), "CidrBlock") {
-		t.Errorf("NAT ingress from %v, want the VPC's CIDR", r["CidrIp"])
+	if r["CidrIp"] != "10.0.0.0/16" || r["IpProtocol"] != "-1" || r["Description"] == nil {
+		t.Errorf("NAT ingress %v, want all traffic from the VPC's CIDR 10.0.0.0/16 only", r)
 	}
 }
 

@@ -34,10 +34,10 @@ var All = []Variant{
 	}},
 	{Name: "private-3az-shared-nat", Topology: "private", Context: map[string]string{
 		"topology":            "private",
-		"availabilityZones":   "us-east-2a,us-east-2b,us-east-2c",
+		"availabilityZones":   "us-east-1a,us-east-1b,us-east-1c",
 		"azs":                 "3",
 		"natGateways":         "1",
-		"zone":                "us-east-2b",
+		"zone":                "us-east-1b",
 		"clientCidrs":         "",
 		"clientPrefixListIds": "pl-0123456789abcdef0",
 	}},
