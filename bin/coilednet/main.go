@@ -1,0 +1,32 @@
+// Command coilednet is the CDK app behind cdk.json: it reads the options
+// from the CDK context, validates them all before building anything, prints
+// the network's fixed monthly cost, and synthesizes the coilednet stack.
+package main
+
+import (
+	"fmt"
+	"os"
+
+	"github.com/aws/aws-cdk-go/awscdk/v2"
+	"github.com/aws/jsii-runtime-go"
+
+	"github.com/coilednet/coilednet/cost"
+	"github.com/coilednet/coilednet/stacks"
+)
+
+func main() {
+	os.Exit(run())
+}
+
+func run() int {
+	defer jsii.Close()
+	app := awscdk.NewApp(nil)
+	stack, err := stacks.FromApp(app)
+	if err != nil {
+		fmt.Fprintf(os.Stderr, "coilednet: %v\n", err)
+		return 1
+	}
+	fmt.Fprint(os.Stderr, cost.Estimate(stack.Network.Props).String())
+	app.Synth(nil)
+	return 0
+}

@@ -1,0 +1,27 @@
+# Shared by scripts/deploy and scripts/test: install the pinned CDK CLI and
+# set the environment the CDK CLI and jsii run best with here.
+# shellcheck shell=bash
+
+export JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION="${JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION:-20}"
+export CDK_DISABLE_VERSION_CHECK=true
+export CDK_DISABLE_CLI_TELEMETRY=true
+
+# The CLI lives in .tools/ (a dot-folder, so `go test ./...` never walks its
+# node_modules); its version is pinned in .tools/package-lock.json.
+CDK="$PWD/.tools/node_modules/.bin/cdk"
+
+need() {
+  command -v "$1" >/dev/null 2>&1 || { echo "coilednet: '$1' is needed: $2" >&2; exit 1; }
+}
+
+ensure_cdk() {
+  need go "install Go 1.26 or newer (https://go.dev/dl/)"
+  need node "install Node.js 20 or newer"
+  need npm "it ships with Node.js"
+  local want
+  want=$(node -p 'require("./.tools/package-lock.json").packages["node_modules/aws-cdk"].version')
+  if [ ! -x "$CDK" ] || [ "$(node -p 'require("./.tools/node_modules/aws-cdk/package.json").version' 2>/dev/null)" != "$want" ]; then
+    echo "coilednet: installing the pinned CDK CLI (aws-cdk $want) into .tools/"
+    npm ci --prefix .tools --no-audit --no-fund --loglevel=error
+  fi
+}
