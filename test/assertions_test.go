@@ -45,7 +45,7 @@ var expectations = map[string]expectation{
 	"private-instance-2az": {private: true, azs: 2, zone: 1, natInstances: 2, ports: []float64{443, 8786, 8787},
 		cidrs: []string{"0.0.0.0/0"}, subnetMask: 20, openWarning: true, s3Endpoint: true, restrictSG: true, flowLogs: "off"},
 	"private-3az-shared-nat": {private: true, azs: 3, zone: 1, natGateways: 1, ports: []float64{443, 8786, 8787},
-		prefixLists: []string{"pl-0123456789abcdef0"}, subnetMask: 20, s3Endpoint: true, restrictSG: true, flowLogs: "off",
+		cidrs: []string{"198.51.100.0/24"}, prefixLists: []string{"pl-0123456789abcdef0"}, subnetMask: 20, s3Endpoint: true, restrictSG: true, flowLogs: "off",
 		azNames: []string{"us-east-1a", "us-east-1b", "us-east-1c"}},
 	"public-flowlogs-cloudwatch": {azs: 1, ports: []float64{443, 8786, 8787}, cidrs: []string{"198.51.100.7/32"},
 		subnetMask: 19, flowLogs: "cloudwatch"},

@@ -38,7 +38,7 @@ var All = []Variant{
 		"azs":                 "3",
 		"natGateways":         "1",
 		"zone":                "us-east-1b",
-		"clientCidrs":         "",
+		"clientCidrs":         "198.51.100.0/24",
 		"clientPrefixListIds": "pl-0123456789abcdef0",
 	}},
 	{Name: "public-flowlogs-cloudwatch", Topology: "public", Context: map[string]string{
