@@ -76,7 +76,10 @@ func synthVariant(v variants.Variant) (s *synthesized) {
 		}
 	}()
 	ctx := v.ContextAny()
-	app := awscdk.NewApp(&awscdk.AppProps{Context: &ctx, Outdir: jsii.String(mustTempDir())})
+	// CDK's built-in template validation is left to the end-to-end suite
+	// (it costs a second per variant here); see stacks.BuiltinValidation.
+	app := awscdk.NewApp(&awscdk.AppProps{Context: &ctx, Outdir: jsii.String(mustTempDir()),
+		BuiltinCloudFormationValidation: jsii.Bool(false)})
 	s.stack, s.err = stacks.FromApp(app)
 	if s.err != nil {
 		return s

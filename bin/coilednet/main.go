@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"os"
 
-	"github.com/aws/aws-cdk-go/awscdk/v2"
 	"github.com/aws/jsii-runtime-go"
 
 	"github.com/coilednet/coilednet/cost"
@@ -20,7 +19,7 @@ func main() {
 
 func run() int {
 	defer jsii.Close()
-	app := awscdk.NewApp(nil)
+	app := stacks.NewApp()
 	stack, err := stacks.FromApp(app)
 	if err != nil {
 		fmt.Fprintf(os.Stderr, "coilednet: %v\n", err)

@@ -158,12 +158,17 @@ func deploy(t *testing.T, v variants.Variant) *deployment {
 	d.env = append(os.Environ(), motoserver.EnvList(d.endpoint)...)
 	d.env = append(d.env,
 		"CDK_DISABLE_VERSION_CHECK=true", "CDK_DISABLE_CLI_TELEMETRY=true",
-		"JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION=20")
+		"JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION=20",
+		// The app skips CDK's built-in template validation unless asked
+		// (stacks.BuiltinValidation): every emulated deploy asks.
+		"CDK_VALIDATION=true")
 
 	// As the README says: bootstrap once (the environment spelled out, as
 	// the CLI would resolve it from these credentials), then deploy.
 	cdk(t, d, "bootstrap", "--no-notices", fmt.Sprintf("aws://%s/%s", account, motoserver.Region))
-	cdk(t, d, d.deployArgs()...)
+	if out := cdk(t, d, d.deployArgs()...); strings.Contains(out, "Validation Report") {
+		t.Errorf("CDK's built-in validation reported findings:\n%s", out)
+	}
 
 	raw, err := os.ReadFile(filepath.Join(d.outDir, stackName+".template.json"))
 	if err != nil {
