@@ -25,3 +25,14 @@ ensure_cdk() {
     npm ci --prefix .tools --no-audit --no-fund --loglevel=error
   fi
 }
+
+# prebuild compiles PKGS in the background (the CDK Go bindings take about a
+# minute the first time) while ensure_cdk installs the CLI; finish_prebuild
+# waits for it and stops on a compile error.
+prebuild() {
+  go build -o /dev/null "$@" &
+  prebuild_pid=$!
+}
+finish_prebuild() {
+  wait "$prebuild_pid" || { echo "coilednet: go build failed" >&2; exit 1; }
+}
