@@ -197,17 +197,17 @@ func Choices() []Choice {
 // Choices, with what it consists of, for the README.
 func Table() string {
 	var b strings.Builder
-	b.WriteString("| options | fixed cost / month (USD) | billed by the hour |\n")
+	b.WriteString("| options | fixed cost / month (USD) | what is billed, per month each |\n")
 	b.WriteString("|---|---:|---|\n")
 	for _, c := range Choices() {
 		r := Estimate(c.Network)
 		var parts []string
 		for _, l := range r.Lines {
-			parts = append(parts, fmt.Sprintf("%d × %s ($%g/h)", l.Count, l.Item, l.HourlyUSD))
+			parts = append(parts, fmt.Sprintf("%d × %s ($%.2f)", l.Count, l.Item, l.HourlyUSD*HoursPerMonth))
 		}
 		what := strings.Join(parts, " + ")
 		if what == "" {
-			what = fmt.Sprintf("nothing (each VM's public IPv4, $%g/h, is billed while it runs)", PublicIPv4Hour)
+			what = fmt.Sprintf("nothing fixed (each VM's public IPv4, $%g/h, is billed while the VM runs)", PublicIPv4Hour)
 		}
 		fmt.Fprintf(&b, "| %s | %.2f | %s |\n", c.Options, r.MonthlyUSD, what)
 	}

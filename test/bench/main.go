@@ -114,7 +114,7 @@ func main() {
 	fmt.Println("| measurement | median | runs | peak memory |")
 	fmt.Println("|---|---:|---:|---:|")
 	for _, r := range results {
-		fmt.Printf("| %s | %.1f s | %d | %d MB |\n", r.name, r.median().Seconds(), len(r.times), r.peakKB/1024)
+		fmt.Printf("| %s | %s | %d | %d MB |\n", r.name, secs(r.median()), len(r.times), r.peakKB/1024)
 	}
 }
 
@@ -196,9 +196,17 @@ func (r result) median() time.Duration {
 func (r result) summary() string {
 	var all []string
 	for _, t := range r.times {
-		all = append(all, fmt.Sprintf("%.1f", t.Seconds()))
+		all = append(all, secs(t))
 	}
-	return fmt.Sprintf("median %.1f s (runs: %s s), peak %d MB", r.median().Seconds(), strings.Join(all, " "), r.peakKB/1024)
+	return fmt.Sprintf("median %s (runs: %s), peak %d MB", secs(r.median()), strings.Join(all, " "), r.peakKB/1024)
+}
+
+// secs formats d in seconds, or milliseconds below one second.
+func secs(d time.Duration) string {
+	if d < time.Second {
+		return fmt.Sprintf("%d ms", d.Milliseconds())
+	}
+	return fmt.Sprintf("%.1f s", d.Seconds())
 }
 
 func machine() string {
