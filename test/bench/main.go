@@ -90,6 +90,11 @@ func main() {
 			cdk, "synth", "--no-notices", "--quiet", "-c", "topology="+topology, "--output", out)
 	}
 	add("CDK app alone, public (warm)", *runs, nil, append(env, "CDK_OUTDIR="+filepath.Join(tmp, "app")), root, app...)
+	// The same app as an already-built binary: what `go run` (cdk.json's
+	// app) is compared with when no Go file changed.
+	prebuilt := filepath.Join(tmp, "coilednet-app")
+	run(env, root, "go", "build", "-o", prebuilt, "./bin/coilednet")
+	add("CDK app alone, prebuilt binary (warm)", *runs, nil, append(env, "CDK_OUTDIR="+filepath.Join(tmp, "app")), root, prebuilt)
 	add("go test ./... (warm, -count=1)", *runs, nil, env, root, "go", "test", "-count=1", "./...")
 	hookRoundTrip(&results, tmp, root, env)
 
