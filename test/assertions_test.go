@@ -12,6 +12,8 @@ import (
 	"github.com/aws/aws-cdk-go/awscdk/v2/awss3"
 	"github.com/aws/jsii-runtime-go"
 
+	"github.com/coilednet/coilednet/config"
+	"github.com/coilednet/coilednet/constructs/network"
 	"github.com/coilednet/coilednet/internal/variants"
 	"github.com/coilednet/coilednet/stacks"
 )
@@ -511,5 +513,40 @@ func TestCdkNagIsApplied(t *testing.T) {
 		assertions.Match_StringLikeRegexp(jsii.String("AwsSolutions-S1")))
 	if len(*errs) == 0 {
 		t.Error("cdk-nag did not report a bucket without access logs: the AwsSolutions checks are not applied")
+	}
+}
+
+// TestConstructInAnotherApp uses CoiledNetwork as another CDK app would:
+// nil props mean every default, and bad props are an error naming the
+// option, with nothing built.
+func TestConstructInAnotherApp(t *testing.T) {
+	app := awscdk.NewApp(&awscdk.AppProps{Outdir: jsii.String(mustTempDir()), BuiltinCloudFormationValidation: jsii.Bool(false)})
+	stack := awscdk.NewStack(app, jsii.String("Other"), nil)
+	n, err := network.NewCoiledNetwork(stack, "Coiled", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !n.GiveWorkersPublicIp || n.SchedulerSubnet == nil || n.WorkerSubnet == nil || len(n.Zones) != 1 ||
+		n.Props.Topology != config.TopologyPublic || n.Props.VpcCidr.String() != "10.0.0.0/16" {
+		t.Errorf("defaults not applied: %+v", n.Props)
+	}
+	noPanic(t, "template", func() {
+		tpl := assertions.Template_FromStack(stack, nil)
+		tpl.ResourceCountIs(jsii.String("AWS::EC2::VPC"), jsii.Number(1))
+		tpl.ResourceCountIs(jsii.String("AWS::EC2::NatGateway"), jsii.Number(0))
+		tpl.ResourceCountIs(jsii.String("AWS::EC2::SecurityGroup"), jsii.Number(2))
+	})
+
+	_, err = network.NewCoiledNetwork(stack, "Bad", &config.Network{NatGateways: 3, SchedulerPorts: []uint16{0}})
+	if err == nil {
+		t.Fatal("bad props accepted")
+	}
+	for _, want := range []string{`"Bad"`, "natGateways", "schedulerPorts"} {
+		if !strings.Contains(err.Error(), want) {
+			t.Errorf("error %q does not name %s", err, want)
+		}
+	}
+	if stack.Node().TryFindChild(jsii.String("Bad")) != nil {
+		t.Error("a construct was built despite bad props")
 	}
 }
