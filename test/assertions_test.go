@@ -550,3 +550,27 @@ func TestConstructInAnotherApp(t *testing.T) {
 		t.Error("a construct was built despite bad props")
 	}
 }
+
+// TestAddingAnAzKeepsSubnets: going from one AZ to two must leave the first
+// AZ's subnets exactly as they were (same logical IDs, same properties), so
+// CloudFormation replaces nothing.
+func TestAddingAnAzKeepsSubnets(t *testing.T) {
+	one, two := synth(t, "private-default"), synth(t, "private-instance-2az")
+	before := one.resources("AWS::EC2::Subnet")
+	if len(before) != 2 {
+		t.Fatalf("%d subnets in private-default", len(before))
+	}
+	for _, sn := range before {
+		after, ok := two.resource(sn.ID)
+		if !ok {
+			t.Errorf("subnet %s is gone with a second AZ", sn.ID)
+			continue
+		}
+		if !equalJSON(sn.Props, after.Props) {
+			t.Errorf("subnet %s changes with a second AZ:\n before %v\n after  %v", sn.ID, sn.Props, after.Props)
+		}
+	}
+	if n := len(two.resources("AWS::EC2::Subnet")); n != 4 {
+		t.Errorf("%d subnets with two AZs, want 4", n)
+	}
+}
