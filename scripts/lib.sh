@@ -15,7 +15,6 @@ need() {
 }
 
 ensure_cdk() {
-  need go "install Go 1.26 or newer (https://go.dev/dl/)"
   need node "install Node.js 20 or newer"
   need npm "it ships with Node.js"
   local want

@@ -15,6 +15,7 @@ import (
 	"github.com/coilednet/coilednet/config"
 	"github.com/coilednet/coilednet/constructs/network"
 	"github.com/coilednet/coilednet/internal/variants"
+	"github.com/coilednet/coilednet/stackoutputs"
 	"github.com/coilednet/coilednet/stacks"
 )
 
@@ -572,5 +573,19 @@ func TestAddingAnAzKeepsSubnets(t *testing.T) {
 	}
 	if n := len(two.resources("AWS::EC2::Subnet")); n != 4 {
 		t.Errorf("%d subnets with two AZs, want 4", n)
+	}
+}
+
+// TestOutputKeysMatchTheHook: the stack (stacks, which must not pull the AWS
+// SDK into the CDK app) and the hook (stackoutputs) each name the output
+// keys; they must agree, and the hook must require exactly the seven.
+func TestOutputKeysMatchTheHook(t *testing.T) {
+	produced := []string{stacks.OutputNetworkID, stacks.OutputSchedulerSubnetID, stacks.OutputWorkerSubnetID,
+		stacks.OutputSchedulerFirewallID, stacks.OutputFirewallID, stacks.OutputGiveWorkersPublicIP, stacks.OutputRegion}
+	if !equalJSON(produced, stackoutputs.RequiredKeys) {
+		t.Errorf("stack outputs %v, hook requires %v", produced, stackoutputs.RequiredKeys)
+	}
+	if stacks.OutputZonePrefix != stackoutputs.KeyZonePrefix {
+		t.Errorf("zone output prefix %q, hook reads %q", stacks.OutputZonePrefix, stackoutputs.KeyZonePrefix)
 	}
 }

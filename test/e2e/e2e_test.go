@@ -42,6 +42,7 @@ import (
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/cloudformation"
 	"github.com/aws/aws-sdk-go-v2/service/ec2"
 	ec2types "github.com/aws/aws-sdk-go-v2/service/ec2/types"
@@ -79,7 +80,6 @@ func TestMain(m *testing.M) {
 			break
 		}
 	}
-	code := 0
 	if skipWhy == "" {
 		var err error
 		buildDir, err = os.MkdirTemp("", "coilednet-e2e-")
@@ -94,7 +94,7 @@ func TestMain(m *testing.M) {
 			os.Exit(1)
 		}
 	}
-	code = m.Run()
+	code := m.Run()
 	if buildDir != "" {
 		os.RemoveAll(buildDir)
 	}
@@ -133,6 +133,7 @@ type deployment struct {
 	physical map[string]string // logical ID -> physical ID
 	outputs  *stackoutputs.Outputs
 	ec2      *ec2.Client
+	cfn      *cloudformation.Client
 }
 
 func TestEveryVariant(t *testing.T) {
@@ -180,9 +181,13 @@ func deploy(t *testing.T, v variants.Variant) *deployment {
 	if d.outputs, err = stackoutputs.ReadOutputsFile(d.outFile, ""); err != nil {
 		t.Fatalf("outputs of the deploy: %v", err)
 	}
-	cfg := aws.Config{Region: motoserver.Region, Credentials: awsCreds{}, BaseEndpoint: aws.String(d.endpoint)}
-	d.ec2 = ec2.NewFromConfig(cfg)
-	res, err := cloudformation.NewFromConfig(cfg).DescribeStackResources(context.Background(),
+	cfg := aws.Config{
+		Region:       motoserver.Region,
+		Credentials:  credentials.NewStaticCredentialsProvider("testing", "testing", "testing"),
+		BaseEndpoint: aws.String(d.endpoint),
+	}
+	d.ec2, d.cfn = ec2.NewFromConfig(cfg), cloudformation.NewFromConfig(cfg)
+	res, err := d.cfn.DescribeStackResources(context.Background(),
 		&cloudformation.DescribeStackResourcesInput{StackName: aws.String(stackName)})
 	if err != nil {
 		t.Fatal(err)
@@ -221,12 +226,6 @@ func cdk(t *testing.T, d *deployment, args ...string) string {
 		t.Fatalf("cdk %s: %v\n%s", strings.Join(args, " "), err, out)
 	}
 	return string(out)
-}
-
-type awsCreds struct{}
-
-func (awsCreds) Retrieve(context.Context) (aws.Credentials, error) {
-	return aws.Credentials{AccessKeyID: "testing", SecretAccessKey: "testing", SessionToken: "testing"}, nil
 }
 
 // resourcesOfType returns the logical IDs of the template's resources of typ.
@@ -657,8 +656,7 @@ func checkRedeploy(t *testing.T, d *deployment) {
 
 func stackStatus(t *testing.T, d *deployment) string {
 	t.Helper()
-	cfg := aws.Config{Region: motoserver.Region, Credentials: awsCreds{}, BaseEndpoint: aws.String(d.endpoint)}
-	out, err := cloudformation.NewFromConfig(cfg).DescribeStacks(context.Background(),
+	out, err := d.cfn.DescribeStacks(context.Background(),
 		&cloudformation.DescribeStacksInput{StackName: aws.String(stackName)})
 	if err != nil || len(out.Stacks) != 1 {
 		t.Fatalf("describe %s: %v", stackName, err)
