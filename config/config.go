@@ -169,6 +169,13 @@ type Network struct {
 	//
 	// Default: FlowLogsOff.
 	FlowLogs FlowLogs
+
+	// Connectivity connects the network privately (connectivity.go).
+	Connectivity
+	// Endpoints are its VPC endpoints (endpoints.go).
+	Endpoints
+	// EgressControl is its egress firewall (egress.go).
+	EgressControl
 }
 
 // App is the whole configuration of the coilednet CDK app.
@@ -180,6 +187,9 @@ type App struct {
 
 	// Network describes the network the stack builds.
 	Network Network
+
+	// Access is the IAM identity Coiled acts as (access.go).
+	Access Access
 }
 
 // Default values, in one place; cdk.json and the README repeat them and a

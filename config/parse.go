@@ -86,6 +86,11 @@ func FromContext(ctx map[string]any) (App, error) {
 	if s, ok := p.str(KeyFlowLogs, acceptFlowLogs); ok {
 		n.FlowLogs = FlowLogs(s)
 	}
+	p.connectivity(&n.Connectivity)
+	p.endpoints(&n.Endpoints)
+	p.egressControl(&n.EgressControl)
+	p.access(&app.Access)
+	p.appOptions(&app)
 
 	// cdk.json says natProvider=gateway for every topology, as the default
 	// of the private one; under public it means "not set".

@@ -29,8 +29,13 @@ const (
 	KeyFlowLogs                     = "flowLogs"
 )
 
-// Keys are the CDK context keys coilednet reads, in the order of cdk.json.
-var Keys = []string{
+// Keys are the CDK context keys coilednet reads, in the order of cdk.json:
+// the network's, then each concern's (connectivity, endpoints, egress
+// control, IAM access), then the app-wide ones.
+var Keys = slices.Concat(networkKeys, connectivityKeys, endpointKeys, egressKeys, accessKeys, appKeys)
+
+// networkKeys are the keys of the reference network (this file).
+var networkKeys = []string{
 	KeyStackName,
 	KeyTopology,
 	KeyVpcCidr,
@@ -115,6 +120,9 @@ func (n Network) WithDefaults() Network {
 	if n.FlowLogs == "" {
 		n.FlowLogs = DefaultFlowLogs
 	}
+	n = n.connectivityDefaults()
+	n = n.endpointDefaults()
+	n = n.egressDefaults()
 	return n
 }
 
@@ -133,7 +141,8 @@ func (a App) WithDefaults() App {
 		a.StackName = DefaultStackName
 	}
 	a.Network = a.Network.WithDefaults()
-	return a
+	a.Access = a.Access.withDefaults()
+	return a.appDefaults()
 }
 
 // Validate checks a as WithDefaults completes it and returns every problem
@@ -187,7 +196,13 @@ func (a App) problems() []*Error {
 		errs = append(errs, &Error{Key: KeyStackName, Value: a.StackName,
 			Problem: "is not a valid CloudFormation stack name", Accepted: acceptStackName})
 	}
-	return append(errs, a.Network.problems()...)
+	errs = append(errs, a.Network.problems()...)
+	add := func(key, value, problem, accepted string, deps ...string) {
+		errs = append(errs, &Error{Key: key, Value: value, Problem: problem, Accepted: accepted, deps: deps})
+	}
+	a.Access.problems(a.Network, add)
+	a.appProblems(add)
+	return errs
 }
 
 // problems lists what is wrong with n.WithDefaults(), in key order.
@@ -228,6 +243,9 @@ func (n Network) problems() []*Error {
 	default:
 		add(KeyFlowLogs, string(n.FlowLogs), "is not a flow log destination"+didYouMean(string(n.FlowLogs), acceptFlowLogs), acceptFlowLogs)
 	}
+	n.connectivityProblems(add)
+	n.endpointProblems(add)
+	n.egressProblems(add)
 	return errs
 }
 
@@ -478,5 +496,8 @@ func (n Network) Warnings() []Warning {
 		w = append(w, Warning{"natInstance", "natProvider=instance: each NAT is a t4g.nano instance; its bandwidth is that of the instance " +
 			"(a burstable baseline far below a NAT gateway's) and nothing replaces it if it fails; use natProvider=gateway for heavy or critical workloads"})
 	}
+	w = append(w, n.connectivityWarnings()...)
+	w = append(w, n.endpointWarnings()...)
+	w = append(w, n.egressWarnings()...)
 	return w
 }

@@ -101,6 +101,14 @@ func Estimate(n config.Network) Report {
 				Line{Item: "Elastic IP (public IPv4) of the NAT gateway", Count: nats, HourlyUSD: PublicIPv4Hour})
 		}
 	}
+	// Each concern's fixed costs and notes (connectivity.go, endpoints.go,
+	// firewall.go); the notes follow the network's own.
+	var concernNotes []string
+	for _, costs := range []func(config.Network) ([]Line, []string){connectivityCosts, endpointCosts, firewallCosts} {
+		lines, notes := costs(n)
+		r.Lines = append(r.Lines, lines...)
+		concernNotes = append(concernNotes, notes...)
+	}
 	for _, l := range r.Lines {
 		r.MonthlyUSD += l.MonthlyUSD()
 	}
@@ -136,6 +144,21 @@ func Estimate(n config.Network) Report {
 	case config.FlowLogsS3:
 		r.Notes = append(r.Notes, fmt.Sprintf("flow logs to S3: $%.2f/GB delivered, plus storage for %d days", FlowLogsS3GB, config.FlowLogsRetentionDays))
 	}
+	r.Notes = append(r.Notes, concernNotes...)
+	return r
+}
+
+// EstimateApp returns the cost report of the whole app: its network's
+// (Estimate) and what the app adds beside it (the IAM access's secret).
+func EstimateApp(a config.App) Report {
+	a = a.WithDefaults()
+	r := Estimate(a.Network)
+	lines, notes := accessCosts(a)
+	r.Lines = append(r.Lines, lines...)
+	for _, l := range lines {
+		r.MonthlyUSD += l.MonthlyUSD()
+	}
+	r.Notes = append(r.Notes, notes...)
 	return r
 }
 

@@ -21,26 +21,9 @@ import (
 	"sort"
 	"strconv"
 	"strings"
-)
 
-// Output keys of a coilednet stack.
-const (
-	KeyNetworkID           = "NetworkId"
-	KeySchedulerSubnetID   = "SchedulerSubnetId"
-	KeyWorkerSubnetID      = "WorkerSubnetId"
-	KeySchedulerFirewallID = "SchedulerFirewallId"
-	KeyFirewallID          = "FirewallId"
-	KeyGiveWorkersPublicIP = "GiveWorkersPublicIp"
-	KeyRegion              = "Region"
-	// KeyZonePrefix starts the per-zone outputs Zone0, Zone1, ….
-	KeyZonePrefix = "Zone"
+	"github.com/coilednet/coilednet/outputkeys"
 )
-
-// RequiredKeys are the outputs every stack must have.
-var RequiredKeys = []string{
-	KeyNetworkID, KeySchedulerSubnetID, KeyWorkerSubnetID,
-	KeySchedulerFirewallID, KeyFirewallID, KeyGiveWorkersPublicIP, KeyRegion,
-}
 
 // Zone is one ZoneN output: an Availability Zone and its subnet pair.
 type Zone struct {
@@ -64,6 +47,10 @@ type Outputs struct {
 	// Zones are the ZoneN outputs in index order; empty for stacks that
 	// predate them.
 	Zones []Zone
+	// All holds every output of the stack as read (key → value), including
+	// the optional ones of other concerns (IAM access, endpoints, …) that
+	// Parse does not validate; readers of those validate them.
+	All map[string]string
 }
 
 // Error is an invalid or incomplete set of outputs, or outputs that cannot be
@@ -108,14 +95,17 @@ func Parse(stack string, raw map[string]string) (*Outputs, error) {
 		}
 		return strings.TrimSpace(v)
 	}
-	o := &Outputs{StackName: stack}
-	o.NetworkID = get(KeyNetworkID)
-	o.SchedulerSubnetID = get(KeySchedulerSubnetID)
-	o.WorkerSubnetID = get(KeyWorkerSubnetID)
-	o.SchedulerFirewallID = get(KeySchedulerFirewallID)
-	o.FirewallID = get(KeyFirewallID)
-	public := get(KeyGiveWorkersPublicIP)
-	o.Region = get(KeyRegion)
+	o := &Outputs{StackName: stack, All: make(map[string]string, len(raw))}
+	for k, v := range raw {
+		o.All[k] = v
+	}
+	o.NetworkID = get(outputkeys.NetworkID)
+	o.SchedulerSubnetID = get(outputkeys.SchedulerSubnetID)
+	o.WorkerSubnetID = get(outputkeys.WorkerSubnetID)
+	o.SchedulerFirewallID = get(outputkeys.SchedulerFirewallID)
+	o.FirewallID = get(outputkeys.FirewallID)
+	public := get(outputkeys.GiveWorkersPublicIP)
+	o.Region = get(outputkeys.Region)
 	if len(missing) > 0 {
 		have := make([]string, 0, len(raw))
 		for k := range raw {
@@ -138,25 +128,25 @@ func Parse(stack string, raw map[string]string) (*Outputs, error) {
 			}
 		}
 	}
-	checkID(KeyNetworkID, o.NetworkID, "vpc-")
-	checkID(KeySchedulerSubnetID, o.SchedulerSubnetID, "subnet-")
-	checkID(KeyWorkerSubnetID, o.WorkerSubnetID, "subnet-")
-	checkID(KeySchedulerFirewallID, o.SchedulerFirewallID, "sg-")
-	checkID(KeyFirewallID, o.FirewallID, "sg-")
-	if present(KeyGiveWorkersPublicIP) {
+	checkID(outputkeys.NetworkID, o.NetworkID, "vpc-")
+	checkID(outputkeys.SchedulerSubnetID, o.SchedulerSubnetID, "subnet-")
+	checkID(outputkeys.WorkerSubnetID, o.WorkerSubnetID, "subnet-")
+	checkID(outputkeys.SchedulerFirewallID, o.SchedulerFirewallID, "sg-")
+	checkID(outputkeys.FirewallID, o.FirewallID, "sg-")
+	if present(outputkeys.GiveWorkersPublicIP) {
 		switch public {
 		case "true":
 			o.GiveWorkersPublicIP = true
 		case "false":
 		default:
-			problems = append(problems, fmt.Sprintf("%s: %q must be exactly true or false", KeyGiveWorkersPublicIP, public))
+			problems = append(problems, fmt.Sprintf("%s: %q must be exactly true or false", outputkeys.GiveWorkersPublicIP, public))
 		}
 	}
-	if present(KeyRegion) {
+	if present(outputkeys.Region) {
 		if o.Region == "" {
-			problems = append(problems, KeyRegion+": empty")
+			problems = append(problems, outputkeys.Region+": empty")
 		} else if !regionRE.MatchString(o.Region) {
-			problems = append(problems, fmt.Sprintf("%s: %q is not an AWS region name", KeyRegion, o.Region))
+			problems = append(problems, fmt.Sprintf("%s: %q is not an AWS region name", outputkeys.Region, o.Region))
 		}
 	}
 	zones, zoneProblems := parseZones(raw, o.Region)
@@ -171,9 +161,9 @@ func Parse(stack string, raw map[string]string) (*Outputs, error) {
 				}
 			}
 			if z == nil {
-				problems = append(problems, fmt.Sprintf("%s %s is the scheduler subnet of no ZoneN output", KeySchedulerSubnetID, o.SchedulerSubnetID))
+				problems = append(problems, fmt.Sprintf("%s %s is the scheduler subnet of no ZoneN output", outputkeys.SchedulerSubnetID, o.SchedulerSubnetID))
 			} else {
-				problems = append(problems, fmt.Sprintf("%s %s does not match Zone%d's worker subnet %s", KeyWorkerSubnetID, o.WorkerSubnetID, z.Index, z.WorkerSubnetID))
+				problems = append(problems, fmt.Sprintf("%s %s does not match Zone%d's worker subnet %s", outputkeys.WorkerSubnetID, o.WorkerSubnetID, z.Index, z.WorkerSubnetID))
 			}
 		}
 	}
@@ -367,7 +357,7 @@ func ParseOutputsFile(name string, data []byte, stack string) (*Outputs, error) 
 }
 
 func isRelevantKey(k string) bool {
-	for _, r := range RequiredKeys {
+	for _, r := range outputkeys.Required {
 		if r == k {
 			return true
 		}

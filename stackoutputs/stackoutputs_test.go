@@ -35,6 +35,7 @@ func TestParseValid(t *testing.T) {
 		StackName: "Net", NetworkID: "vpc-0abc", SchedulerSubnetID: "subnet-0a1", WorkerSubnetID: "subnet-0a2",
 		SchedulerFirewallID: "sg-0s", FirewallID: "sg-0c", GiveWorkersPublicIP: false, Region: "us-east-2",
 		Zones: []Zone{{0, "us-east-2a", "subnet-0a1", "subnet-0a2"}, {1, "us-east-2b", "subnet-0b1", "subnet-0b2"}},
+		All:   valid(),
 	}
 	if !reflect.DeepEqual(o, want) {
 		t.Errorf("got %+v\nwant %+v", o, want)

@@ -13,21 +13,7 @@ import (
 
 	"github.com/coilednet/coilednet/config"
 	"github.com/coilednet/coilednet/constructs/network"
-)
-
-// Output keys of the stack. They are a contract with the post-deploy hook
-// (package stackoutputs) and with users' scripts: never rename one.
-const (
-	OutputNetworkID           = "NetworkId"
-	OutputSchedulerSubnetID   = "SchedulerSubnetId"
-	OutputWorkerSubnetID      = "WorkerSubnetId"
-	OutputSchedulerFirewallID = "SchedulerFirewallId"
-	OutputFirewallID          = "FirewallId"
-	OutputGiveWorkersPublicIP = "GiveWorkersPublicIp"
-	OutputRegion              = "Region"
-	// OutputZonePrefix + index (Zone0, Zone1, ...) is one output per AZ:
-	// "<az>,<scheduler subnet id>,<worker subnet id>".
-	OutputZonePrefix = "Zone"
+	"github.com/coilednet/coilednet/outputkeys"
 )
 
 // BuiltinValidation reports whether the app should run aws-cdk-lib's
@@ -78,27 +64,37 @@ func New(app awscdk.App, cfg config.App) (*NetworkStack, error) {
 	if err != nil {
 		return nil, err
 	}
-	addOutputs(stack, net)
+	AddHookOutputs(stack, net)
+	addConnectivityOutputs(stack, net)
+	addEndpointOutputs(stack, net)
+	addFirewallOutputs(stack, net)
+	if err := addAccess(stack, cfg, net); err != nil {
+		return nil, err
+	}
 	awscdk.Aspects_Of(stack).Add(cdknag.NewAwsSolutionsChecks(&cdknag.NagPackProps{Verbose: jsii.Bool(true)}), nil)
 	return &NetworkStack{Stack: stack, Network: net, Config: cfg}, nil
 }
 
-func addOutputs(stack awscdk.Stack, n *network.CoiledNetwork) {
+// AddHookOutputs adds to stack the outputs coiled-hook reads for n (the
+// keys of package outputkeys: the seven required ones and one ZoneN per AZ),
+// so that a CoiledNetwork in any stack can be handed to Coiled by the hook.
+// Call it once per stack: output IDs are the keys themselves.
+func AddHookOutputs(stack awscdk.Stack, n *network.CoiledNetwork) {
 	out := func(key, value, description string) {
 		awscdk.NewCfnOutput(stack, jsii.String(key), &awscdk.CfnOutputProps{
 			Value:       jsii.String(value),
 			Description: jsii.String(description),
 		})
 	}
-	out(OutputNetworkID, *n.Vpc.VpcId(), "Coiled network_id: the VPC")
-	out(OutputSchedulerSubnetID, *n.SchedulerSubnet.SubnetId(), "Coiled scheduler_subnet_id: public subnet of the scheduler")
-	out(OutputWorkerSubnetID, *n.WorkerSubnet.SubnetId(), "Coiled worker_subnet_id: subnet of the workers")
-	out(OutputSchedulerFirewallID, *n.SchedulerSecurityGroup.SecurityGroupId(), "Coiled scheduler_firewall_id: security group of the scheduler")
-	out(OutputFirewallID, *n.ClusterSecurityGroup.SecurityGroupId(), "Coiled firewall_id: security group of the whole cluster")
-	out(OutputGiveWorkersPublicIP, fmt.Sprint(n.GiveWorkersPublicIp), "Coiled give_workers_public_ip")
-	out(OutputRegion, *awscdk.Aws_REGION(), "Coiled aws_region_name")
+	out(outputkeys.NetworkID, *n.Vpc.VpcId(), "Coiled network_id: the VPC")
+	out(outputkeys.SchedulerSubnetID, *n.SchedulerSubnet.SubnetId(), "Coiled scheduler_subnet_id: public subnet of the scheduler")
+	out(outputkeys.WorkerSubnetID, *n.WorkerSubnet.SubnetId(), "Coiled worker_subnet_id: subnet of the workers")
+	out(outputkeys.SchedulerFirewallID, *n.SchedulerSecurityGroup.SecurityGroupId(), "Coiled scheduler_firewall_id: security group of the scheduler")
+	out(outputkeys.FirewallID, *n.ClusterSecurityGroup.SecurityGroupId(), "Coiled firewall_id: security group of the whole cluster")
+	out(outputkeys.GiveWorkersPublicIP, fmt.Sprint(n.GiveWorkersPublicIp), "Coiled give_workers_public_ip")
+	out(outputkeys.Region, *awscdk.Aws_REGION(), "Coiled aws_region_name")
 	for i, z := range n.Zones {
-		out(fmt.Sprintf("%s%d", OutputZonePrefix, i),
+		out(fmt.Sprintf("%s%d", outputkeys.ZonePrefix, i),
 			*z.AvailabilityZone+","+*z.SchedulerSubnet.SubnetId()+","+*z.WorkerSubnet.SubnetId(),
 			"Subnets of one AZ for coiled-hook --zone: az,scheduler subnet,worker subnet")
 	}

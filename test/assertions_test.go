@@ -15,7 +15,7 @@ import (
 	"github.com/coilednet/coilednet/config"
 	"github.com/coilednet/coilednet/constructs/network"
 	"github.com/coilednet/coilednet/internal/variants"
-	"github.com/coilednet/coilednet/stackoutputs"
+	"github.com/coilednet/coilednet/outputkeys"
 	"github.com/coilednet/coilednet/stacks"
 )
 
@@ -576,16 +576,22 @@ func TestAddingAnAzKeepsSubnets(t *testing.T) {
 	}
 }
 
-// TestOutputKeysMatchTheHook: the stack (stacks, which must not pull the AWS
-// SDK into the CDK app) and the hook (stackoutputs) each name the output
-// keys; they must agree, and the hook must require exactly the seven.
+// TestOutputKeysMatchTheHook: every variant's template has every output
+// the hook requires (outputkeys.Required, the one set of names shared by
+// stack and hook) and one ZoneN output per AZ, numbered from 0.
 func TestOutputKeysMatchTheHook(t *testing.T) {
-	produced := []string{stacks.OutputNetworkID, stacks.OutputSchedulerSubnetID, stacks.OutputWorkerSubnetID,
-		stacks.OutputSchedulerFirewallID, stacks.OutputFirewallID, stacks.OutputGiveWorkersPublicIP, stacks.OutputRegion}
-	if !equalJSON(produced, stackoutputs.RequiredKeys) {
-		t.Errorf("stack outputs %v, hook requires %v", produced, stackoutputs.RequiredKeys)
-	}
-	if stacks.OutputZonePrefix != stackoutputs.KeyZonePrefix {
-		t.Errorf("zone output prefix %q, hook reads %q", stacks.OutputZonePrefix, stackoutputs.KeyZonePrefix)
+	for _, v := range variants.All {
+		s := synth(t, v.Name)
+		outputs, _ := s.template["Outputs"].(map[string]any)
+		for _, k := range outputkeys.Required {
+			if _, ok := outputs[k]; !ok {
+				t.Errorf("%s: no output %s, which the hook requires", v.Name, k)
+			}
+		}
+		for i := range s.stack.Network.Zones {
+			if _, ok := outputs[fmt.Sprintf("%s%d", outputkeys.ZonePrefix, i)]; !ok {
+				t.Errorf("%s: no output %s%d for AZ %d", v.Name, outputkeys.ZonePrefix, i, i)
+			}
+		}
 	}
 }

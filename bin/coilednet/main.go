@@ -25,7 +25,7 @@ func run() int {
 		fmt.Fprintf(os.Stderr, "coilednet: %v\n", err)
 		return 1
 	}
-	fmt.Fprint(os.Stderr, cost.Estimate(stack.Network.Props).String())
+	fmt.Fprint(os.Stderr, cost.EstimateApp(stack.Config).String())
 	app.Synth(nil)
 	return 0
 }

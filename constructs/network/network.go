@@ -86,6 +86,9 @@ func NewCoiledNetwork(scope constructs.Construct, id string, props *config.Netwo
 	n.SchedulerSubnet, n.WorkerSubnet = chosen.SchedulerSubnet, chosen.WorkerSubnet
 	n.SchedulerSecurityGroup = newSchedulerSecurityGroup(self, n.Vpc, p)
 	n.ClusterSecurityGroup = newClusterSecurityGroup(self, n.Vpc)
+	n.composeConnectivity(self)
+	n.composeFirewall(self)
+	n.composeEndpoints(self)
 	addFlowLogs(self, n.Vpc, p)
 	suppressFindings(n, p)
 	lintFindings(n, p)

@@ -3,7 +3,10 @@
 // CI, and is deployed to the CloudFormation emulator by the end-to-end suite.
 package variants
 
-import "sort"
+import (
+	"slices"
+	"sort"
+)
 
 // Variant is one named set of CDK context overrides, as a user would pass
 // them with `cdk -c key=value`.
@@ -14,10 +17,18 @@ type Variant struct {
 	Context map[string]string
 	// Topology is the topology the variant builds (for checks).
 	Topology string
+	// NoDeploy, when set, says why the end-to-end suite cannot deploy the
+	// variant to the emulator (e.g. a resource type moto lacks); the suite
+	// then checks what it can from the synthesized template instead.
+	NoDeploy string
 }
 
-// All is every variant, in golden-file order.
-var All = []Variant{
+// All is every variant: the reference networks', then each concern's
+// (connectivity.go, endpoints.go, firewall.go, access.go).
+var All = slices.Concat(base, connectivityVariants, endpointVariants, firewallVariants, accessVariants)
+
+// base are the variants of the reference networks.
+var base = []Variant{
 	{Name: "public-default", Topology: "public", Context: map[string]string{}},
 	{Name: "private-default", Topology: "private", Context: map[string]string{"topology": "private"}},
 	{Name: "private-custom", Topology: "private", Context: map[string]string{

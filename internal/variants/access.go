@@ -1,0 +1,4 @@
+package variants
+
+// accessVariants are the variants of the access options.
+var accessVariants = []Variant{}

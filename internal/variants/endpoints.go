@@ -1,0 +1,4 @@
+package variants
+
+// endpointVariants are the variants of the endpoints options.
+var endpointVariants = []Variant{}

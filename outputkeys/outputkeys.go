@@ -1,0 +1,34 @@
+// Package outputkeys names the CloudFormation outputs of a coilednet stack:
+// the contract between the stack that produces them (package stacks, the
+// CDK side) and the post-deploy hook that reads them (package stackoutputs).
+// It imports neither CDK nor the AWS SDK, so both sides and users' own tools
+// can share one set of names. Never rename a key: users' scripts read them.
+package outputkeys
+
+// The outputs every coilednet stack has; the hook requires all of them.
+const (
+	// NetworkID is Coiled's network_id: the VPC (vpc-…).
+	NetworkID = "NetworkId"
+	// SchedulerSubnetID is Coiled's scheduler_subnet_id (subnet-…).
+	SchedulerSubnetID = "SchedulerSubnetId"
+	// WorkerSubnetID is Coiled's worker_subnet_id (subnet-…; may equal
+	// SchedulerSubnetID).
+	WorkerSubnetID = "WorkerSubnetId"
+	// SchedulerFirewallID is Coiled's scheduler_firewall_id: the scheduler
+	// security group (sg-…).
+	SchedulerFirewallID = "SchedulerFirewallId"
+	// FirewallID is Coiled's firewall_id: the cluster security group (sg-…).
+	FirewallID = "FirewallId"
+	// GiveWorkersPublicIP is Coiled's give_workers_public_ip: "true" or
+	// "false".
+	GiveWorkersPublicIP = "GiveWorkersPublicIp"
+	// Region is the stack's region, Coiled's aws_region_name.
+	Region = "Region"
+)
+
+// ZonePrefix + index (Zone0, Zone1, …) is one output per AZ, valued
+// "<az>,<scheduler subnet id>,<worker subnet id>", for coiled-hook --zone.
+const ZonePrefix = "Zone"
+
+// Required are the outputs every stack must have, in this order.
+var Required = []string{NetworkID, SchedulerSubnetID, WorkerSubnetID, SchedulerFirewallID, FirewallID, GiveWorkersPublicIP, Region}
