@@ -32,3 +32,22 @@ const ZonePrefix = "Zone"
 
 // Required are the outputs every stack must have, in this order.
 var Required = []string{NetworkID, SchedulerSubnetID, WorkerSubnetID, SchedulerFirewallID, FirewallID, GiveWorkersPublicIP, Region}
+
+// Outputs of the IAM access (issue 9), present only when coiledAccess is not
+// none. None of them is a secret.
+const (
+	// CoiledRoleArn is the role Coiled assumes (coiledAccess=role).
+	CoiledRoleArn = "CoiledRoleArn"
+	// CoiledExternalID is the external ID of that role's trust policy
+	// (coiledAccess=role); an external ID is not a secret.
+	CoiledExternalID = "CoiledExternalId"
+	// CoiledAccessKeySecretArn is the Secrets Manager secret holding the
+	// access key of the IAM user Coiled acts as (coiledAccess=user).
+	CoiledAccessKeySecretArn = "CoiledAccessKeySecretArn"
+	// InstanceRoleArn is the role cluster VMs run with.
+	InstanceRoleArn = "InstanceRoleArn"
+	// InstanceProfileArn is that role's instance profile.
+	InstanceProfileArn = "InstanceProfileArn"
+	// LogGroupName is the workspace's CloudWatch log group.
+	LogGroupName = "LogGroupName"
+)
