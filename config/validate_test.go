@@ -22,6 +22,7 @@ func TestWithDefaults(t *testing.T) {
 		Azs:                          1,
 		Zone:                         "0",
 		FlowLogs:                     FlowLogsOff,
+		Endpoints:                    Endpoints{DynamoDbEndpoint: Bool(false)},
 	}
 	if !reflect.DeepEqual(got, want) {
 		t.Errorf("Network{}.WithDefaults() =\n  %+v\nwant\n  %+v", got, want)
@@ -204,7 +205,7 @@ func TestKeys(t *testing.T) {
 		}
 		seen[k] = true
 	}
-	if len(Keys) != 14 || !slices.Contains(Keys, KeyZone) {
+	if len(networkKeys) != 14 || !slices.Contains(Keys, KeyZone) || !slices.Contains(Keys, KeyDynamoDbEndpoint) {
 		t.Errorf("Keys = %v", Keys)
 	}
 }
