@@ -51,3 +51,17 @@ const (
 	// LogGroupName is the workspace's CloudWatch log group.
 	LogGroupName = "LogGroupName"
 )
+
+// Outputs of the PrivateLink endpoints (issue 11), present only when
+// interfaceEndpoints, endpointServices or dynamoDbEndpoint ask for them.
+const (
+	// EndpointSecurityGroupID is the security group of the interface
+	// endpoints (sg-…): it admits only the cluster security group.
+	EndpointSecurityGroupID = "EndpointSecurityGroupId"
+	// DynamoDbEndpointID is the DynamoDB gateway endpoint (vpce-…).
+	DynamoDbEndpointID = "DynamoDbEndpointId"
+	// EndpointPrefix starts the outputs of one interface endpoint:
+	// EndpointID and EndpointDNSEntries name them.
+	EndpointPrefix = "Endpoint"
+)
+

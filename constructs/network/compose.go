@@ -1,6 +1,11 @@
 package network
 
-import "github.com/aws/constructs-go/constructs/v10"
+import (
+	"github.com/aws/aws-cdk-go/awscdk/v2/awsec2"
+	"github.com/aws/constructs-go/constructs/v10"
+
+	"github.com/coilednet/coilednet/constructs/endpoints"
+)
 
 // The concerns CoiledNetwork composes beside the topology, each built by its
 // own package under constructs/ and exposed as a typed field of
@@ -17,4 +22,20 @@ func (n *CoiledNetwork) composeFirewall(scope constructs.Construct) {}
 
 // composeEndpoints adds the VPC endpoints (constructs/endpoints), if p asks
 // for any.
-func (n *CoiledNetwork) composeEndpoints(scope constructs.Construct) {}
+func (n *CoiledNetwork) composeEndpoints(scope constructs.Construct) {
+	if !endpoints.Wanted(n.Props.Endpoints) {
+		return
+	}
+	var workers, all []awsec2.ISubnet
+	for _, z := range n.Zones {
+		workers = append(workers, z.WorkerSubnet)
+		all = append(all, z.SchedulerSubnet, z.WorkerSubnet)
+	}
+	n.Endpoints = endpoints.New(scope, "Endpoints", endpoints.Props{
+		Vpc:                  n.Vpc,
+		WorkerSubnets:        workers,
+		RouteTableSubnets:    all,
+		ClusterSecurityGroup: n.ClusterSecurityGroup,
+		Options:              n.Props.Endpoints,
+	})
+}

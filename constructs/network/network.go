@@ -16,6 +16,7 @@ import (
 	"github.com/aws/jsii-runtime-go"
 
 	"github.com/coilednet/coilednet/config"
+	"github.com/coilednet/coilednet/constructs/endpoints"
 )
 
 // ZoneSubnets is the scheduler and worker subnet of one Availability Zone.
@@ -57,6 +58,9 @@ type CoiledNetwork struct {
 	// GiveWorkersPublicIp is what Coiled must be told: true in the public
 	// topology, false in the private one.
 	GiveWorkersPublicIp bool
+	// Endpoints are the VPC endpoints beside the S3 gateway endpoint
+	// (interface endpoints, DynamoDB gateway); nil when none is asked for.
+	Endpoints *endpoints.Endpoints
 }
 
 // NewCoiledNetwork validates props (nil means all defaults) and builds the
