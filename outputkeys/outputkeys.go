@@ -64,4 +64,3 @@ const (
 	// EndpointID and EndpointDNSEntries name them.
 	EndpointPrefix = "Endpoint"
 )
-
