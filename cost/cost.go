@@ -206,14 +206,14 @@ func Choices() []Choice {
 	private := func(p config.NatProvider, azs, nats int) config.Network {
 		return config.Network{Topology: config.TopologyPrivate, NatProvider: p, Azs: azs, NatGateways: nats}
 	}
-	return []Choice{
+	return append([]Choice{
 		{"`-c topology=public` (default)", config.Network{Topology: config.TopologyPublic}},
 		{"`-c topology=private`", private(config.NatGateway, 1, 0)},
 		{"`-c topology=private -c azs=2`", private(config.NatGateway, 2, 0)},
 		{"`-c topology=private -c azs=2 -c natGateways=1`", private(config.NatGateway, 2, 1)},
 		{"`-c topology=private -c natProvider=instance`", private(config.NatInstance, 1, 0)},
 		{"`-c topology=private -c natProvider=instance -c azs=2`", private(config.NatInstance, 2, 0)},
-	}
+	}, endpointChoices()...)
 }
 
 // Table returns a Markdown table of the fixed monthly cost of each of

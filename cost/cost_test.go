@@ -148,6 +148,9 @@ func TestTable(t *testing.T) {
 		"`-c topology=private -c azs=2 -c natGateways=1`":        "36.50",
 		"`-c topology=private -c natProvider=instance`":          "7.36",
 		"`-c topology=private -c natProvider=instance -c azs=2`": "14.71",
+		// 36.50 + 4 × 0.01 × 730; 0.01 × 730
+		"`-c topology=private -c interfaceEndpoints=coiled`":                            "65.70",
+		"`-c endpointServices=com.amazonaws.vpce.us-east-1.vpce-svc-0123456789abcdef0`": "7.30",
 	}
 	rows := 0
 	for _, line := range strings.Split(strings.TrimSpace(got), "\n")[2:] {
