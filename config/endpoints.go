@@ -336,10 +336,15 @@ func (n Network) interfaceEndpointProblems(add addFunc) {
 	const key = KeyInterfaceEndpoints
 	accept := acceptInterfaceEndpoints
 	seen := map[string]string{} // service -> the preset that brought it, or ""
+	words := map[string]string{} // endpointWord -> service
 	mark := func(name, from string) {
 		switch prev, dup := seen[name]; {
+		case !dup && words[endpointWord(name)] != "":
+			add(key, name, fmt.Sprintf("names the same endpoint as %s (outputs and resources are named by the letters and digits of the name)",
+				words[endpointWord(name)]), accept)
 		case !dup:
 			seen[name] = from
+			words[endpointWord(name)] = name
 		case from != "":
 			add(key, from, fmt.Sprintf("includes %s, which is already listed", name), accept)
 		case prev != "":
@@ -366,6 +371,18 @@ func (n Network) interfaceEndpointProblems(add addFunc) {
 		}
 		mark(name, "")
 	}
+}
+
+// endpointWord is name's letters and digits, lowercased: two services with
+// the same word would give one output key (outputkeys.EndpointName).
+func endpointWord(name string) string {
+	var b strings.Builder
+	for _, c := range strings.ToLower(name) {
+		if c >= 'a' && c <= 'z' || c >= '0' && c <= '9' {
+			b.WriteRune(c)
+		}
+	}
+	return b.String()
 }
 
 // awsServiceProblem says what is wrong with an interfaceEndpoints item

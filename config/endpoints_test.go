@@ -34,6 +34,7 @@ func TestEndpointsRejects(t *testing.T) {
 		{"duplicate", map[string]any{"interfaceEndpoints": "logs,sts,logs"}, "interfaceEndpoints", "logs", "is listed twice"},
 		{"duplicate from the preset", map[string]any{"interfaceEndpoints": "coiled,logs"}, "interfaceEndpoints", "logs", "the preset coiled includes it"},
 		{"preset after its service", map[string]any{"interfaceEndpoints": "ecr.dkr,coiled"}, "interfaceEndpoints", "coiled", "includes ecr.dkr, which is already listed"},
+		{"same endpoint name", map[string]any{"interfaceEndpoints": "ecr.api,ecr-api"}, "interfaceEndpoints", "ecr-api", "names the same endpoint as ecr.api"},
 		{"preset twice", map[string]any{"interfaceEndpoints": "coiled,coiled"}, "interfaceEndpoints", "coiled", "is listed twice"},
 		{"unknown preset", map[string]any{"interfaceEndpoints": "coild"}, "interfaceEndpoints", "coild", `is not a preset; did you mean "coiled"?`},
 		{"preset wrong case", map[string]any{"interfaceEndpoints": "Coiled"}, "interfaceEndpoints", "Coiled", `did you mean "coiled"?`},
