@@ -335,7 +335,7 @@ func (n Network) endpointProblems(add addFunc) {
 func (n Network) interfaceEndpointProblems(add addFunc) {
 	const key = KeyInterfaceEndpoints
 	accept := acceptInterfaceEndpoints
-	seen := map[string]string{} // service -> the preset that brought it, or ""
+	seen := map[string]string{}  // service -> the preset that brought it, or ""
 	words := map[string]string{} // endpointWord -> service
 	mark := func(name, from string) {
 		switch prev, dup := seen[name]; {
