@@ -23,6 +23,9 @@
 //     their route table, so routes are found through the stack's resources;
 //   - it ignores an instance's NetworkInterfaces (where CDK's NAT instance
 //     sets its subnet), so a NAT instance's subnet is read from the stack;
+//   - it resolves no Fn::GetAtt DnsEntries of a VPC endpoint (and then
+//     drops every output), so the emulated deploys turn privateDns on for
+//     endpointServices (see endpoints_test.go);
 //   - it cannot delete a VPC stack, so each variant gets its own moto_server,
 //     which is stopped afterwards.
 package e2e
@@ -119,6 +122,7 @@ func emulatorOverrides(v variants.Variant) map[string]string {
 	if v.Context["clientPrefixListIds"] != "" {
 		o["clientPrefixListIds"] = ""
 	}
+	endpointOverrides(v, o) // endpoints_test.go
 	return o
 }
 
@@ -143,6 +147,9 @@ func TestEveryVariant(t *testing.T) {
 			d := deploy(t, v)
 			t.Run("resources match outputs and topology", func(t *testing.T) { checkResources(t, d) })
 			t.Run("hook from outputs file and from CloudFormation", func(t *testing.T) { checkHook(t, d) })
+			if hasEndpoints(v) {
+				t.Run("endpoints match outputs", func(t *testing.T) { checkEndpoints(t, d) })
+			}
 			t.Run("redeploy is a no-op", func(t *testing.T) { checkRedeploy(t, d) })
 			if len(d.outputs.Zones) > 1 {
 				t.Run("hook --zone", func(t *testing.T) { checkZoneSwitch(t, d) })
