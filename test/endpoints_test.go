@@ -412,3 +412,16 @@ func TestNoEndpointsBuildsNothing(t *testing.T) {
 		t.Error("the defaults want endpoints")
 	}
 }
+
+// TestEndpointRegionWarning: endpoint services in a region-agnostic stack
+// warn at synth that the stack must be deployed in their region.
+func TestEndpointRegionWarning(t *testing.T) {
+	for _, v := range variants.All {
+		s := synth(t, v.Name)
+		found := annotations(s).FindWarning(jsii.String("*"), assertions.Match_StringLikeRegexp(jsii.String("deploy the stack in us-east-1")))
+		want := v.Name == "public-endpoint-services"
+		if got := len(*found) > 0; got != want {
+			t.Errorf("%s: region warning present = %v, want %v", v.Name, got, want)
+		}
+	}
+}
