@@ -330,6 +330,20 @@ func (n Network) endpointDefaults() Network {
 func (n Network) endpointProblems(add addFunc) {
 	n.interfaceEndpointProblems(add)
 	n.endpointServiceProblems(add)
+	ports := map[uint16]bool{}
+	if len(n.InterfaceEndpoints) > 0 {
+		ports[443] = true
+	}
+	for _, s := range n.EndpointServices {
+		for _, p := range s.Ports {
+			ports[p] = true
+		}
+	}
+	if len(ports) > MaxEndpointPorts {
+		add(KeyEndpointServices, fmt.Sprintf("%d ports", len(ports)),
+			fmt.Sprintf("is more distinct ports than the %d inbound rules a security group holds (one rule per port)", MaxEndpointPorts),
+			acceptEndpointServices)
+	}
 }
 
 func (n Network) interfaceEndpointProblems(add addFunc) {
@@ -418,6 +432,11 @@ func awsServiceProblem(name string) string {
 	}
 	return ""
 }
+
+// MaxEndpointPorts is how many distinct ports the endpoints may use in
+// all: the endpoint security group has one rule per port, and a security
+// group holds at most 60 inbound rules (the default EC2 quota).
+const MaxEndpointPorts = 60
 
 func (n Network) endpointServiceProblems(add addFunc) {
 	const key = KeyEndpointServices

@@ -2,6 +2,7 @@ package config
 
 import (
 	"errors"
+	"fmt"
 	"reflect"
 	"slices"
 	"strings"
@@ -58,6 +59,8 @@ func TestEndpointsRejects(t *testing.T) {
 		{"regions differ", map[string]any{"endpointServices": svcA + "," + svcW}, "endpointServices", svcW, "is in region us-west-2, but " + svcA + " is in us-east-1"},
 		{"region differs from the AZs", map[string]any{"endpointServices": svcW, "availabilityZones": "us-east-1a,us-east-1b"},
 			"endpointServices", svcW, "is in region us-west-2, but availabilityZones (us-east-1a,us-east-1b) are in us-east-1"},
+
+		{"too many ports", map[string]any{"endpointServices": svcA + "=" + portRange(1000, 61)}, "endpointServices", "61 ports", "more distinct ports than the 60 inbound rules"},
 
 		// endpointServices, JSON form
 		{"object without name", map[string]any{"endpointServices": []any{map[string]any{"ports": []any{443.0}}}}, "endpointServices", `{"ports":[443]}`, "has no serviceName"},
@@ -183,6 +186,20 @@ func TestEndpointsValidateInGo(t *testing.T) {
 			t.Errorf("Validate() = %v, want %q", err, want)
 		}
 	}
+	// 60 distinct ports fit one security group (443 of the AWS service
+	// counts once).
+	ports := []uint16{443}
+	for i := range 59 {
+		ports = append(ports, uint16(2000+i))
+	}
+	fits := Network{Endpoints: Endpoints{InterfaceEndpoints: []string{"logs"}, EndpointServices: []EndpointService{{ServiceName: svcA, Ports: ports}}}}
+	if err := fits.Validate(); err != nil {
+		t.Errorf("60 ports rejected: %v", err)
+	}
+	fits.EndpointServices[0].Ports = append(fits.EndpointServices[0].Ports, 3000)
+	if err := fits.Validate(); err == nil || !strings.Contains(err.Error(), `"61 ports"`) {
+		t.Errorf("61 ports: %v", err)
+	}
 	// Defaults: port 443, DynamoDB off, and nothing aliased.
 	in := Network{Endpoints: Endpoints{InterfaceEndpoints: []string{"logs"}, EndpointServices: []EndpointService{{ServiceName: svcA}, {ServiceName: svcB, Ports: []uint16{1433}}}}}
 	out := in.WithDefaults()
@@ -237,4 +254,13 @@ func TestEndpointsWarnings(t *testing.T) {
 	if w := find(Network{Endpoints: svc, AvailabilityZones: []string{"us-west-2a"}}, "endpointServiceRegion"); w != "" {
 		t.Errorf("region warning with availabilityZones: %q", w)
 	}
+}
+
+// portRange returns n ports from first, joined by +.
+func portRange(first, n int) string {
+	var p []string
+	for i := range n {
+		p = append(p, fmt.Sprint(first+i))
+	}
+	return strings.Join(p, "+")
 }
