@@ -31,7 +31,7 @@ const (
 	// volume).
 	EbsGp3GBMonth = 0.08
 	// S3GatewayEndpointHour is the S3 gateway endpoint: free, with no
-	// per-GB charge either. (The stack creates no interface endpoints.)
+	// per-GB charge either. (Interface endpoints: endpoints.go.)
 	S3GatewayEndpointHour = 0.0
 	// CrossAzGB is data transfer between AZs, per GB, charged in each
 	// direction.
