@@ -95,9 +95,6 @@ func TestAccessResources(t *testing.T) {
 				if r.Props["RoleName"] != "coiled-acme" || !strings.Contains(mustJSON(t, r.Props["AssumeRolePolicyDocument"]), `"Service":"ec2.amazonaws.com"`) {
 					t.Errorf("%s: instance role %v", tc.variant, r.Props)
 				}
-				if p := mustJSON(t, r.Props["ManagedPolicyArns"]); !strings.Contains(p, "CoiledAccessInstancePolicy") || strings.Contains(p, "ControlPlane") {
-					t.Errorf("%s: instance role policies %s", tc.variant, p)
-				}
 			}
 		}
 		for _, r := range s.resources("AWS::IAM::InstanceProfile") {
@@ -110,9 +107,31 @@ func TestAccessResources(t *testing.T) {
 				t.Errorf("%s: log group %v", tc.variant, r.Props)
 			}
 		}
+		// Each policy is attached to exactly one identity (from its own
+		// side: Roles or Users), and no identity has any other policy.
 		for _, r := range s.resources("AWS::IAM::ManagedPolicy") {
-			if strings.HasPrefix(r.ID, "CoiledAccessInstancePolicy") && r.Props["ManagedPolicyName"] != "CoiledInstancePolicy-acme" {
-				t.Errorf("%s: instance policy name %v", tc.variant, r.Props["ManagedPolicyName"])
+			attached := mustJSON(t, []any{r.Props["Roles"], r.Props["Users"]})
+			switch {
+			case strings.HasPrefix(r.ID, "CoiledAccessInstancePolicy"):
+				if r.Props["ManagedPolicyName"] != "CoiledInstancePolicy-acme" || !strings.Contains(attached, `[[{"Ref":"CoiledAccessInstanceRole`) ||
+					strings.Count(attached, "Ref") != 1 {
+					t.Errorf("%s: instance policy %v attached to %s", tc.variant, r.Props["ManagedPolicyName"], attached)
+				}
+			case strings.HasPrefix(r.ID, "CoiledAccessControlPlanePolicy"):
+				want := `[[{"Ref":"CoiledAccessRole`
+				if tc.variant == "public-access-user" {
+					want = `[null,[{"Ref":"CoiledAccessUser`
+				}
+				if !strings.HasPrefix(attached, want) || strings.Count(attached, "Ref") != 1 {
+					t.Errorf("%s: control-plane policy attached to %s", tc.variant, attached)
+				}
+			}
+		}
+		for _, typ := range []string{"AWS::IAM::Role", "AWS::IAM::User"} {
+			for _, r := range s.resources(typ) {
+				if strings.HasPrefix(r.ID, "CoiledAccess") && (r.Props["ManagedPolicyArns"] != nil || r.Props["Policies"] != nil) {
+					t.Errorf("%s: %s has policies of its own: %v", tc.variant, r.ID, r.Props)
+				}
 			}
 		}
 	}
@@ -126,9 +145,6 @@ func TestAccessResources(t *testing.T) {
 			`"Effect":"Allow","Principal":{"AWS":"arn:aws:iam::077742499581:root"}}],"Version":"2012-10-17"}`
 		if got := mustJSON(t, r.Props["AssumeRolePolicyDocument"]); got != want {
 			t.Errorf("Coiled role trust policy\n  %s\nwant\n  %s", got, want)
-		}
-		if p := mustJSON(t, r.Props["ManagedPolicyArns"]); !strings.Contains(p, "CoiledAccessControlPlanePolicy") || strings.Count(p, "Ref") != 1 {
-			t.Errorf("Coiled role policies %s, want the control-plane policy only", p)
 		}
 	}
 }

@@ -122,11 +122,14 @@ func New(scope constructs.Construct, id string, props *Props) (*CoiledAccess, er
 		Document:          instancePolicy(arn, a),
 	})
 	c.InstanceRole = awsiam.NewRole(self, jsii.String("InstanceRole"), &awsiam.RoleProps{
-		RoleName:        jsii.String(a.InstanceRoleName()),
-		Description:     jsii.String(fmt.Sprintf("Coiled cluster VMs of workspace %s", a.Workspace)),
-		AssumedBy:       awsiam.NewServicePrincipal(jsii.String("ec2.amazonaws.com"), nil),
-		ManagedPolicies: &[]awsiam.IManagedPolicy{c.InstancePolicy},
+		RoleName:    jsii.String(a.InstanceRoleName()),
+		Description: jsii.String(fmt.Sprintf("Coiled cluster VMs of workspace %s", a.Workspace)),
+		AssumedBy:   awsiam.NewServicePrincipal(jsii.String("ec2.amazonaws.com"), nil),
 	})
+	// Attached from the policy's side (its Roles/Users): the same in IAM,
+	// and what the emulator of the end-to-end suite understands (it ignores
+	// a role's ManagedPolicyArns).
+	c.InstancePolicy.AttachToRole(c.InstanceRole)
 	c.InstanceProfile = awsiam.NewInstanceProfile(self, jsii.String("InstanceProfile"), &awsiam.InstanceProfileProps{
 		InstanceProfileName: jsii.String(a.InstanceRoleName()),
 		Role:                c.InstanceRole,
@@ -140,15 +143,14 @@ func New(scope constructs.Construct, id string, props *Props) (*CoiledAccess, er
 	switch a.CoiledAccess {
 	case config.AccessRole:
 		c.Role = awsiam.NewRole(self, jsii.String("Role"), &awsiam.RoleProps{
-			Description:     jsii.String(fmt.Sprintf("Assumed by Coiled (workspace %s) to run clusters in this stack's VPC", a.Workspace)),
-			AssumedBy:       awsiam.NewArnPrincipal(jsii.String(a.Principal)),
-			ExternalIds:     jsii.Strings(a.ExternalID),
-			ManagedPolicies: &[]awsiam.IManagedPolicy{c.ControlPlanePolicy},
+			Description: jsii.String(fmt.Sprintf("Assumed by Coiled (workspace %s) to run clusters in this stack's VPC", a.Workspace)),
+			AssumedBy:   awsiam.NewArnPrincipal(jsii.String(a.Principal)),
+			ExternalIds: jsii.Strings(a.ExternalID),
 		})
+		c.ControlPlanePolicy.AttachToRole(c.Role)
 	case config.AccessUser:
-		c.User = awsiam.NewUser(self, jsii.String("User"), &awsiam.UserProps{
-			ManagedPolicies: &[]awsiam.IManagedPolicy{c.ControlPlanePolicy},
-		})
+		c.User = awsiam.NewUser(self, jsii.String("User"), nil)
+		c.ControlPlanePolicy.AttachToUser(c.User)
 		c.AccessKey = awsiam.NewAccessKey(self, jsii.String("AccessKey"), &awsiam.AccessKeyProps{User: c.User})
 		// The secret's value is a GetAtt CloudFormation resolves inside
 		// the service: the key never appears in the template or an output.
