@@ -70,8 +70,8 @@ func suppressFindings(c *CoiledAccess) {
 		nagEc2("instance/*"), nagEc2("volume/*"), nagEc2("launch-template/*"), nagEc2("fleet/*"),
 		nagEc2("spot-instances-request/*"), nagEc2Public("snapshot/*"))
 	suppress(p, "AwsSolutions-IAM5",
-		"Coiled names its placement groups coiled-<cluster>; the wildcard is limited to that prefix, in this region and "+
-			"account, as in Coiled's own policy.", nagEc2("placement-group/coiled-*"))
+		"Placement groups are created per cluster with run-time names; the wildcard is limited to the coiled- prefix "+
+			"(the scope of Coiled's own policy), in this region and account.", nagEc2("placement-group/coiled-*"))
 	suppress(p, "AwsSolutions-IAM5", logReasonControl, streams)
 	suppress(p, "AwsSolutions-IAM5",
 		"The ec2:Describe* actions listed, logs:DescribeLogGroups and iam:ListPolicies support no resource-level "+
