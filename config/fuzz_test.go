@@ -20,6 +20,10 @@ func FuzzFromContext(f *testing.F) {
 	f.Add("Private", "fd00::/48", "::ffff:1.2.3.0/120", "", "7", "us-east-2a,us-east-2a", "-1", "1.5", `{"azs":1e300,"zone":-0.5,"schedulerPorts":[true,null,{}]}`)
 	f.Add("", "", ",", "[", "", ",", "", "", `{"stackName":null,"Zone":"1","@aws-cdk/x:y":true}`)
 	f.Add("public", "0.0.0.0/0", "10.0.0.1", "[1e3]", "01", "us-east-1a,us-east-1b,us-east-1c,us-east-1d,us-east-1e,us-east-1f,us-east-1g", "06", "00", `{"schedulerPorts":[443.5, -1, 65535]}`)
+	f.Add("private", "10.0.0.0/16", "0.0.0.0/0", "443", "1", "", "0", "0",
+		`{"coiledAccess":"role","coiledWorkspace":"acme","coiledPrincipal":"arn:aws:iam::077742499581:root","coiledExternalId":"x-1","dataBuckets":"a-data,b.data"}`)
+	f.Add("public", "10.0.0.0/16", "0.0.0.0/0", "443", "1", "", "0", "0",
+		`{"coiledAccess":"User","coiledWorkspace":"Acme","coiledPrincipal":"*","coiledExternalId":"a","dataBuckets":["My_Data","192.168.0.1",""]}`)
 	f.Fuzz(func(t *testing.T, topology, vpcCidr, clientCidrs, ports, azs, azNames, zone, natGateways, raw string) {
 		ctx := map[string]any{
 			KeyTopology:          topology,
@@ -81,6 +85,10 @@ func FuzzFromContext(f *testing.F) {
 		}
 		if n.VpcCidr.Bits() < MinVpcPrefix || n.VpcCidr.Bits() > MaxVpcPrefix || !n.VpcCidr.Addr().Is4() {
 			t.Errorf("accepted vpcCidr %v", n.VpcCidr)
+		}
+		if a := app.Access; (a.Workspace != "") != a.Enabled() || (a.CoiledAccess == AccessRole) != (a.Principal != "" && a.ExternalID != "") ||
+			(!a.Enabled() && len(a.DataBuckets) > 0) {
+			t.Errorf("accepted an inconsistent access: %+v", a)
 		}
 		_ = n.Warnings()
 	})
