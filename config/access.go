@@ -69,7 +69,7 @@ const (
 
 var (
 	workspaceRe  = regexp.MustCompile(`^[a-z0-9][a-z0-9_-]*$`)
-	principalRe  = regexp.MustCompile(`^arn:aws(-cn|-us-gov)?:iam::[0-9]{12}:(root|(user|role)/([\x21-\x7e]+/)?[\w+=,.@-]{1,64})$`)
+	principalRe  = regexp.MustCompile(`^arn:aws(-cn|-us-gov)?:iam::[0-9]{12}:(root|(user|role)/([\w+=,.@-]+/)*[\w+=,.@-]{1,64})$`)
 	externalIDRe = regexp.MustCompile(`^[\w+=,.@:/-]+$`)
 	bucketRe     = regexp.MustCompile(`^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$`)
 )

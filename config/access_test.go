@@ -54,6 +54,7 @@ func TestAccessRejects(t *testing.T) {
 		{"principal short account", role("coiledPrincipal", "arn:aws:iam::0777:root"), "coiledPrincipal", "arn:aws:iam::0777:root", "is not an IAM ARN"},
 		{"principal wildcard", role("coiledPrincipal", "*"), "coiledPrincipal", "*", "is not an IAM ARN"},
 		{"principal role wildcard", role("coiledPrincipal", "arn:aws:iam::077742499581:role/*"), "coiledPrincipal", "arn:aws:iam::077742499581:role/*", "is not an IAM ARN"},
+		{"principal wildcard path", role("coiledPrincipal", "arn:aws:iam::077742499581:role/*/x"), "coiledPrincipal", "arn:aws:iam::077742499581:role/*/x", "is not an IAM ARN"},
 		{"principal not iam", role("coiledPrincipal", "arn:aws:s3:::bucket"), "coiledPrincipal", "arn:aws:s3:::bucket", "is not an IAM ARN"},
 		{"principal group", role("coiledPrincipal", "arn:aws:iam::077742499581:group/g"), "coiledPrincipal", "arn:aws:iam::077742499581:group/g", "is not an IAM ARN"},
 
