@@ -1,22 +1,290 @@
 package config
 
+import (
+	"fmt"
+	"net/netip"
+	"regexp"
+	"strings"
+)
+
 // Least privilege for Coiled (issue 9): the IAM identity Coiled acts as, the
 // instance role of cluster VMs, data buckets. Keys, parsing, defaults and
 // validation of this concern live in this file.
 
+// CoiledAccess chooses the IAM identity Coiled's control plane acts as in the
+// account.
+type CoiledAccess string
+
+const (
+	// AccessNone creates no IAM resources: the user brings the access keys
+	// of an identity made by hand (what coilednet did before).
+	AccessNone CoiledAccess = "none"
+	// AccessRole creates a role that Coiled assumes across accounts,
+	// trusted only by CoiledPrincipal with CoiledExternalID: no long-lived
+	// key exists.
+	AccessRole CoiledAccess = "role"
+	// AccessUser creates an IAM user and an access key whose secret
+	// CloudFormation stores in Secrets Manager. A long-lived key: prefer
+	// AccessRole.
+	AccessUser CoiledAccess = "user"
+)
+
+// The context keys of the IAM access.
+const (
+	KeyCoiledAccess     = "coiledAccess"
+	KeyCoiledWorkspace  = "coiledWorkspace"
+	KeyCoiledPrincipal  = "coiledPrincipal"
+	KeyCoiledExternalID = "coiledExternalId"
+	KeyDataBuckets      = "dataBuckets"
+)
+
+// DefaultCoiledAccess is the default of coiledAccess.
+const DefaultCoiledAccess = AccessNone
+
+// LogRetentionDays is how long the workspace's log group keeps cluster logs.
+const LogRetentionDays = 30
+
+// CoiledAmiOwner is the AWS account that owns Coiled's machine images; the
+// control-plane policy lets Coiled launch images of this owner only.
+const CoiledAmiOwner = "077742499581"
+
+// Limits of the access options.
+const (
+	// MaxWorkspaceLen keeps "coiled-<workspace>" within IAM's 64-character
+	// limit on role names.
+	MaxWorkspaceLen = 64 - len("coiled-")
+	// MinExternalIDLen and MaxExternalIDLen bound sts:ExternalId (STS).
+	MinExternalIDLen = 2
+	MaxExternalIDLen = 1224
+)
+
+// What each key accepts, as the error messages say it (after "accepted are").
+const (
+	acceptCoiledAccess     = "none, role, user"
+	acceptCoiledWorkspace  = "the Coiled workspace slug: 1 to 57 lowercase letters, digits, hyphens and underscores, starting with a letter or digit (required unless coiledAccess=none)"
+	acceptCoiledPrincipal  = "the IAM ARN Coiled gave as allowed_principal, e.g. arn:aws:iam::123456789012:root or arn:aws:iam::123456789012:role/name (with coiledAccess=role only)"
+	acceptCoiledExternalID = "the external ID Coiled gave: 2 to 1224 characters of letters, digits and _+=,.@:/- (with coiledAccess=role only)"
+	acceptDataBuckets      = "S3 bucket names (3 to 63 lowercase letters, digits, dots and hyphens, e.g. my-data), comma-separated or a JSON array (with coiledAccess=role or user only)"
+)
+
+var (
+	workspaceRe  = regexp.MustCompile(`^[a-z0-9][a-z0-9_-]*$`)
+	principalRe  = regexp.MustCompile(`^arn:aws(-cn|-us-gov)?:iam::[0-9]{12}:(root|(user|role)/([\w+=,.@-]+/)*[\w+=,.@-]{1,64})$`)
+	externalIDRe = regexp.MustCompile(`^[\w+=,.@:/-]+$`)
+	bucketRe     = regexp.MustCompile(`^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$`)
+)
+
 // Access are the IAM options. It is a field of App (the stack composes the
 // IAM constructs next to the network).
-type Access struct{}
+type Access struct {
+	// CoiledAccess chooses the identity Coiled acts as.
+	//
+	// Default: AccessNone.
+	CoiledAccess CoiledAccess
+
+	// Workspace is the Coiled workspace slug. It names the instance role
+	// and profile (coiled-<Workspace>) and the log group (<Workspace>).
+	// Required unless CoiledAccess is AccessNone.
+	Workspace string
+
+	// Principal is the IAM principal Coiled gave (allowed_principal), the
+	// only one the role trusts. Required with AccessRole, else empty.
+	Principal string
+
+	// ExternalID is the external ID Coiled gave; the role's trust policy
+	// requires it. Required with AccessRole, else empty.
+	ExternalID string
+
+	// DataBuckets are S3 buckets the cluster VMs may read and write.
+	//
+	// Default: none.
+	DataBuckets []string
+}
+
+// Enabled reports whether the stack creates IAM resources for Coiled.
+func (a Access) Enabled() bool {
+	return a.withDefaults().CoiledAccess != AccessNone
+}
+
+// InstanceRoleName is the name of the instance role and instance profile
+// of cluster VMs: coiled-<workspace> (Coiled passes roles named coiled-*).
+func (a Access) InstanceRoleName() string { return "coiled-" + a.Workspace }
+
+// LogGroupName is the name of the workspace's log group: the slug itself,
+// as Coiled names it.
+func (a Access) LogGroupName() string { return a.Workspace }
 
 // accessKeys are this concern's context keys, in cdk.json order.
-var accessKeys = []string{}
+var accessKeys = []string{
+	KeyCoiledAccess,
+	KeyCoiledWorkspace,
+	KeyCoiledPrincipal,
+	KeyCoiledExternalID,
+	KeyDataBuckets,
+}
 
 // access reads this concern's keys into a.
-func (p *parser) access(a *Access) {}
+func (p *parser) access(a *Access) {
+	if s, ok := p.str(KeyCoiledAccess, acceptCoiledAccess); ok {
+		a.CoiledAccess = CoiledAccess(s)
+	}
+	a.Workspace = p.optStr(KeyCoiledWorkspace, acceptCoiledWorkspace)
+	a.Principal = p.optStr(KeyCoiledPrincipal, acceptCoiledPrincipal)
+	a.ExternalID = p.optStr(KeyCoiledExternalID, acceptCoiledExternalID)
+	if items, ok := p.list(KeyDataBuckets, acceptDataBuckets); ok {
+		a.DataBuckets = nilIfEmpty(p.strItems(KeyDataBuckets, items, acceptDataBuckets))
+	}
+}
 
-// withDefaults fills in this concern's defaults.
-func (a Access) withDefaults() Access { return a }
+// optStr reads a string whose empty value means "not set" (cdk.json holds
+// ""), trimmed.
+func (p *parser) optStr(key, accepted string) string {
+	v, ok := p.get(key)
+	if !ok {
+		return ""
+	}
+	s, isStr := v.(string)
+	if !isStr {
+		p.wrongType(key, v, "a string", accepted)
+		return ""
+	}
+	return strings.TrimSpace(s)
+}
+
+// withDefaults fills in this concern's defaults. The copy shares no slice
+// with a.
+func (a Access) withDefaults() Access {
+	if a.CoiledAccess == "" {
+		a.CoiledAccess = DefaultCoiledAccess
+	}
+	if len(a.DataBuckets) == 0 {
+		a.DataBuckets = nil
+	} else {
+		a.DataBuckets = append([]string(nil), a.DataBuckets...)
+	}
+	return a
+}
 
 // accessProblems reports what is wrong with this concern's options; n is
 // the app's network, defaults filled in.
-func (a Access) problems(n Network, add addFunc) {}
+func (a Access) problems(n Network, add addFunc) {
+	a = a.withDefaults()
+	mode := a.CoiledAccess
+	switch mode {
+	case AccessNone, AccessRole, AccessUser:
+	default:
+		add(KeyCoiledAccess, string(mode), "is not an access mode"+didYouMean(string(mode), acceptCoiledAccess), acceptCoiledAccess)
+		return // every other check depends on the mode
+	}
+	dep := valid(KeyCoiledAccess)
+	unused := func(key, value, why string) {
+		add(key, value, fmt.Sprintf("is set, but coiledAccess is %q: %s", mode, why), acceptOf(key), dep)
+	}
+
+	switch {
+	case mode == AccessNone && a.Workspace != "":
+		unused(KeyCoiledWorkspace, a.Workspace, "nothing is created for a workspace; set -c coiledAccess=role (or user) or leave coiledWorkspace empty")
+	case mode != AccessNone && a.Workspace == "":
+		add(KeyCoiledWorkspace, "", fmt.Sprintf("is empty, but coiledAccess=%s needs the Coiled workspace slug (it names the instance role coiled-<workspace> and the log group)", mode),
+			acceptCoiledWorkspace, dep)
+	case a.Workspace != "":
+		workspaceProblems(a.Workspace, add)
+	}
+
+	switch {
+	case mode != AccessRole && a.Principal != "":
+		unused(KeyCoiledPrincipal, a.Principal, "only a role (coiledAccess=role) trusts a principal")
+	case mode == AccessRole && a.Principal == "":
+		add(KeyCoiledPrincipal, "", "is empty, but coiledAccess=role needs the principal Coiled gave (allowed_principal), the only one the role trusts",
+			acceptCoiledPrincipal, dep)
+	case a.Principal != "" && !principalRe.MatchString(a.Principal):
+		add(KeyCoiledPrincipal, a.Principal, "is not an IAM ARN of an account root, a user or a role", acceptCoiledPrincipal)
+	}
+
+	switch l := len(a.ExternalID); {
+	case mode != AccessRole && a.ExternalID != "":
+		unused(KeyCoiledExternalID, a.ExternalID, "only a role (coiledAccess=role) has an external ID")
+	case mode == AccessRole && l == 0:
+		add(KeyCoiledExternalID, "", "is empty, but coiledAccess=role needs the external ID Coiled gave (the role's trust policy requires it)",
+			acceptCoiledExternalID, dep)
+	case l > 0 && (l < MinExternalIDLen || l > MaxExternalIDLen):
+		add(KeyCoiledExternalID, a.ExternalID, fmt.Sprintf("is %d characters long", l), acceptCoiledExternalID)
+	case l > 0 && !externalIDRe.MatchString(a.ExternalID):
+		add(KeyCoiledExternalID, a.ExternalID, "has a character STS does not accept in an external ID", acceptCoiledExternalID)
+	}
+
+	if mode == AccessNone && len(a.DataBuckets) > 0 {
+		unused(KeyDataBuckets, strings.Join(a.DataBuckets, ","), "bucket access is granted to the instance role, which only coiledAccess=role or user creates")
+		return
+	}
+	seen := map[string]bool{}
+	for _, b := range a.DataBuckets {
+		switch problem := bucketProblem(b); {
+		case problem != "":
+			add(KeyDataBuckets, b, problem, acceptDataBuckets)
+		case seen[b]:
+			add(KeyDataBuckets, b, "is listed twice", acceptDataBuckets)
+		}
+		seen[b] = true
+	}
+}
+
+// acceptOf returns what key accepts (for the "is set, but" errors).
+func acceptOf(key string) string {
+	switch key {
+	case KeyCoiledWorkspace:
+		return acceptCoiledWorkspace
+	case KeyCoiledPrincipal:
+		return acceptCoiledPrincipal
+	case KeyCoiledExternalID:
+		return acceptCoiledExternalID
+	}
+	return acceptDataBuckets
+}
+
+func workspaceProblems(w string, add addFunc) {
+	switch {
+	case len(w) > MaxWorkspaceLen:
+		add(KeyCoiledWorkspace, w, fmt.Sprintf("is %d characters long, more than %d (the role name coiled-<workspace> is limited to 64)", len(w), MaxWorkspaceLen),
+			acceptCoiledWorkspace)
+	case !workspaceRe.MatchString(w):
+		problem := "is not a Coiled workspace slug"
+		if l := strings.ToLower(w); l != w && workspaceRe.MatchString(l) {
+			problem += fmt.Sprintf("; did you mean %q?", l)
+		}
+		add(KeyCoiledWorkspace, w, problem, acceptCoiledWorkspace)
+	}
+}
+
+// bucketProblem says why b is not a valid S3 (general purpose) bucket name,
+// or returns "".
+func bucketProblem(b string) string {
+	switch {
+	case len(b) < 3 || len(b) > 63:
+		return fmt.Sprintf("is %d characters long, not 3 to 63", len(b))
+	case strings.ToLower(b) != b && bucketRe.MatchString(strings.ToLower(b)):
+		return fmt.Sprintf("has upper-case letters; did you mean %q?", strings.ToLower(b))
+	case !bucketRe.MatchString(b):
+		return "is not an S3 bucket name (only lowercase letters, digits, dots and hyphens, starting and ending with a letter or digit)"
+	case strings.Contains(b, ".."):
+		return "is not an S3 bucket name (two adjacent dots)"
+	case isIPv4(b):
+		return "is formatted as an IP address, which S3 does not allow"
+	}
+	for _, p := range []string{"xn--", "sthree-", "amzn-s3-demo-"} {
+		if strings.HasPrefix(b, p) {
+			return fmt.Sprintf("starts with %q, which S3 reserves", p)
+		}
+	}
+	for _, s := range []string{"-s3alias", "--ol-s3", ".mrap", "--x-s3", "--table-s3"} {
+		if strings.HasSuffix(b, s) {
+			return fmt.Sprintf("ends with %q, which S3 reserves", s)
+		}
+	}
+	return ""
+}
+
+func isIPv4(s string) bool {
+	a, err := netip.ParseAddr(s)
+	return err == nil && a.Is4()
+}

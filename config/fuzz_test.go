@@ -22,6 +22,10 @@ func FuzzFromContext(f *testing.F) {
 	f.Add("public", "0.0.0.0/0", "10.0.0.1", "[1e3]", "01", "us-east-1a,us-east-1b,us-east-1c,us-east-1d,us-east-1e,us-east-1f,us-east-1g", "06", "00", `{"schedulerPorts":[443.5, -1, 65535]}`)
 	f.Add("private", "10.0.0.0/16", "0.0.0.0/0", "443", "2", "us-east-1a,us-east-1b", "0", "0",
 		`{"interfaceEndpoints":"coiled,logs,S3","endpointServices":[{"serviceName":"com.amazonaws.vpce.us-west-2.vpce-svc-0123456789abcdef0","ports":[0,"443",1e9]},"com.amazonaws.vpce.us-east-1.vpce-svc-0123456789abcdef0=443+1433",{"Ports":1}],"dynamoDbEndpoint":"yes"}`)
+	f.Add("private", "10.0.0.0/16", "0.0.0.0/0", "443", "1", "", "0", "0",
+		`{"coiledAccess":"role","coiledWorkspace":"acme","coiledPrincipal":"arn:aws:iam::077742499581:root","coiledExternalId":"x-1","dataBuckets":"a-data,b.data"}`)
+	f.Add("public", "10.0.0.0/16", "0.0.0.0/0", "443", "1", "", "0", "0",
+		`{"coiledAccess":"User","coiledWorkspace":"Acme","coiledPrincipal":"*","coiledExternalId":"a","dataBuckets":["My_Data","192.168.0.1",""]}`)
 	f.Fuzz(func(t *testing.T, topology, vpcCidr, clientCidrs, ports, azs, azNames, zone, natGateways, raw string) {
 		ctx := map[string]any{
 			KeyTopology:          topology,
@@ -83,6 +87,10 @@ func FuzzFromContext(f *testing.F) {
 		}
 		if n.VpcCidr.Bits() < MinVpcPrefix || n.VpcCidr.Bits() > MaxVpcPrefix || !n.VpcCidr.Addr().Is4() {
 			t.Errorf("accepted vpcCidr %v", n.VpcCidr)
+		}
+		if a := app.Access; (a.Workspace != "") != a.Enabled() || (a.CoiledAccess == AccessRole) != (a.Principal != "" && a.ExternalID != "") ||
+			(!a.Enabled() && len(a.DataBuckets) > 0) {
+			t.Errorf("accepted an inconsistent access: %+v", a)
 		}
 		_ = n.Warnings()
 	})

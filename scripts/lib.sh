@@ -1,4 +1,5 @@
-# Shared by scripts/deploy and scripts/test: install the pinned CDK CLI and
+# Shared by scripts/deploy and scripts/test: install the pinned CDK CLI (and
+# the IAM policy simulator the tests use) and
 # set the environment the CDK CLI and jsii run best with here.
 # shellcheck shell=bash
 
@@ -17,10 +18,13 @@ need() {
 ensure_cdk() {
   need node "install Node.js 20 or newer"
   need npm "it ships with Node.js"
-  local want
+  local want sim_want
   want=$(node -p 'require("./.tools/package-lock.json").packages["node_modules/aws-cdk"].version')
-  if [ ! -x "$CDK" ] || [ "$(node -p 'require("./.tools/node_modules/aws-cdk/package.json").version' 2>/dev/null)" != "$want" ]; then
-    echo "coilednet: installing the pinned CDK CLI (aws-cdk $want) into .tools/"
+  # The IAM policy simulator of the policy tests (test/iamsim), pinned beside it.
+  sim_want=$(node -p 'require("./.tools/package-lock.json").packages["node_modules/@cloud-copilot/iam-simulate"].version')
+  if [ ! -x "$CDK" ] || [ "$(node -p 'require("./.tools/node_modules/aws-cdk/package.json").version' 2>/dev/null)" != "$want" ] ||
+    [ "$(node -p 'require("./.tools/node_modules/@cloud-copilot/iam-simulate/package.json").version' 2>/dev/null)" != "$sim_want" ]; then
+    echo "coilednet: installing the pinned CDK CLI (aws-cdk $want) and IAM simulator (@cloud-copilot/iam-simulate $sim_want) into .tools/"
     npm ci --prefix .tools --no-audit --no-fund --loglevel=error
   fi
 }

@@ -1,7 +1,32 @@
 package summary
 
-import "github.com/coilednet/coilednet/config"
+import (
+	"fmt"
+	"strings"
+
+	"github.com/coilednet/coilednet/config"
+)
 
 // accessLines describes the IAM access (issue 9), one line each; none when
 // coiledAccess is none.
-func accessLines(a config.App) []string { return nil }
+func accessLines(a config.App) []string {
+	acc := a.Access
+	if !acc.Enabled() {
+		return nil
+	}
+	var lines []string
+	switch acc.CoiledAccess {
+	case config.AccessRole:
+		lines = append(lines, fmt.Sprintf("Coiled role: assumable only by %s with external ID %s; one policy scoped to this VPC",
+			acc.Principal, acc.ExternalID))
+	case config.AccessUser:
+		lines = append(lines, "Coiled IAM user with one policy scoped to this VPC; its access key in a Secrets Manager secret "+
+			"(a long-lived key: coiledAccess=role needs none)")
+	}
+	lines = append(lines, fmt.Sprintf("instance role and profile %s (EC2 only): logs in log group %s (kept %d days)",
+		acc.InstanceRoleName(), acc.LogGroupName(), config.LogRetentionDays))
+	if len(acc.DataBuckets) > 0 {
+		lines[len(lines)-1] += ", read/write to S3 buckets " + strings.Join(acc.DataBuckets, ", ")
+	}
+	return lines
+}

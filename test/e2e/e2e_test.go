@@ -154,6 +154,9 @@ func TestEveryVariant(t *testing.T) {
 			if len(d.outputs.Zones) > 1 {
 				t.Run("hook --zone", func(t *testing.T) { checkZoneSwitch(t, d) })
 			}
+			if a := v.Context["coiledAccess"]; a != "" && a != "none" {
+				t.Run("IAM access matches outputs", func(t *testing.T) { checkAccess(t, d) })
+			}
 		})
 	}
 }
