@@ -416,8 +416,12 @@ func (r *run) dryRun(workspace string, plan *coiled.Plan) int {
 	b := strings.TrimSuffix(buf.String(), "\n")
 	fmt.Fprintf(r.out, "\nDry run: this update_options payload would be sent to workspace %s on %s (secrets redacted):\n%s\n",
 		workspace, r.settings.Server, b)
-	fmt.Fprintf(r.out, "\nThe same with the official client (pip install coiled; the keys are read from the environment):\n\n%s",
-		coiled.PythonCall(workspace, plan.BackendOptions))
+	if plan.Access == coiled.AccessRole {
+		fmt.Fprintf(r.out, "\nWith the official client:\n%s", coiled.PythonCall(workspace, plan.BackendOptions))
+	} else {
+		fmt.Fprintf(r.out, "\nThe same with the official client (pip install coiled; the keys are read from the environment):\n\n%s",
+			coiled.PythonCall(workspace, plan.BackendOptions))
+	}
 	fmt.Fprintln(r.out, "\nDry run: nothing was sent to Coiled.")
 	return ExitOK
 }

@@ -226,6 +226,10 @@ func (r *run) accessSummary(plan *coiled.Plan) string {
 // dryRunRole says what a real run would do about the role.
 func (r *run) dryRunRole(workspace, region string, plan *coiled.Plan) {
 	fmt.Fprintf(r.out, "\nCoiled would act as %s.\n", r.accessSummary(plan))
+	if strings.HasPrefix(r.acc.keysFrom, "Secrets Manager") {
+		fmt.Fprintf(r.out, "(The Python call below reads %s and %s: export them from that secret first, e.g. with aws secretsmanager get-secret-value.)\n",
+			coiled.EnvAWSAccessKeyID, coiled.EnvAWSSecretAccessKey)
+	}
 	if r.acc.stackRole != "" {
 		fmt.Fprintf(r.out, "Before the update, the hook would call check-role-assumption for role %s with external ID %s (polled until true, within --timeout), "+
 			"then complete-role-assumption-setup (creds_source %q, default_region %s).\n", r.acc.stackRole, r.acc.externalID, coiled.CredsSource, region)
