@@ -135,3 +135,27 @@ func TestUserStackAgainstMoto(t *testing.T) {
 		})
 	}
 }
+
+// TestRoleStackFromCloudFormation reads a role stack's outputs from
+// CloudFormation (moto) with --stack and runs the role flow.
+func TestRoleStackFromCloudFormation(t *testing.T) {
+	t.Parallel()
+	endpoint := motoserver.Start(t)
+	o := roleStackOutputs()
+	o["Region"] = motoserver.Region
+	o["Zone0"] = "us-east-1a,subnet-0a1,subnet-0a2"
+	o["Zone1"] = "us-east-1b,subnet-0b1,subnet-0b2"
+	motoserver.CreateStack(t, endpoint, "RoleStack", o)
+	h := newRoleHarness(t, nil)
+	for k, v := range motoserver.Environ(endpoint) {
+		h.env[k] = v
+	}
+	res := h.run("--stack", "RoleStack")
+	expect(t, res, ExitOK, "role setup completed (default region us-east-1)", "Coiled acts as      role "+stackRole)
+	if c := h.srv.RoleCompletions(); len(c) != 1 || c[0].DefaultRegion != "us-east-1" {
+		t.Errorf("completions %+v", c)
+	}
+	if got := dig(h.srv.BackendOptions("acme"), "options", "account_role"); got != stackRole {
+		t.Errorf("stored role %v", got)
+	}
+}
