@@ -76,3 +76,31 @@ func TestParseAccess(t *testing.T) {
 		}
 	})
 }
+
+func TestTrustedPrincipal(t *testing.T) {
+	t.Parallel()
+	tpl := `{"Resources": {
+	  "Other": {"Type": "AWS::IAM::Role", "Properties": {"AssumeRolePolicyDocument": {"Statement": [{"Principal": {"Service": "ec2.amazonaws.com"}}]}}},
+	  "Coiled": {"Type": "AWS::IAM::Role", "Properties": {"AssumeRolePolicyDocument": {"Statement": [
+	    {"Action": "sts:AssumeRole", "Effect": "Allow", "Principal": {"AWS": "arn:aws:iam::999988887777:role/coiled"},
+	     "Condition": {"StringEquals": {"sts:ExternalId": "ext-1"}}}]}}},
+	  "Listed": {"Type": "AWS::IAM::Role", "Properties": {"AssumeRolePolicyDocument": {"Statement": [
+	    {"Principal": {"AWS": ["arn:aws:iam::999988887777:root"]}, "Condition": {"StringEquals": {"sts:ExternalId": ["ext-2"]}}}]}}},
+	  "Token": {"Type": "AWS::IAM::Role", "Properties": {"AssumeRolePolicyDocument": {"Statement": [
+	    {"Principal": {"AWS": {"Fn::Join": ["", ["arn:", "x"]]}}, "Condition": {"StringEquals": {"sts:ExternalId": "ext-3"}}}]}}}
+	}}`
+	for ext, want := range map[string]string{"ext-1": "arn:aws:iam::999988887777:role/coiled", "ext-2": "arn:aws:iam::999988887777:root"} {
+		if got, err := TrustedPrincipal([]byte(tpl), ext); err != nil || got != want {
+			t.Errorf("%s: %q %v", ext, got, err)
+		}
+	}
+	if _, err := TrustedPrincipal([]byte(tpl), "ext-3"); err == nil || !strings.Contains(err.Error(), "not a single literal ARN") {
+		t.Errorf("token principal: %v", err)
+	}
+	if _, err := TrustedPrincipal([]byte(tpl), "nope"); err == nil || !strings.Contains(err.Error(), "no IAM role in the template requires sts:ExternalId nope") {
+		t.Errorf("unknown ID: %v", err)
+	}
+	if _, err := TrustedPrincipal([]byte("Resources: {}"), "x"); err == nil {
+		t.Error("YAML accepted")
+	}
+}

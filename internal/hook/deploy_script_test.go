@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"github.com/coilednet/coilednet/coiled/coiledtest"
+	"github.com/coilednet/coilednet/internal/motoserver"
 )
 
 // TestDeployScriptRoleSetup runs scripts/role-setup.sh's role_setup_args
@@ -26,6 +27,7 @@ func TestDeployScriptRoleSetup(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	var extraEnv []string
 	run := func(t *testing.T, args ...string) (string, string, int) {
 		t.Helper()
 		script := `set -euo pipefail; . scripts/role-setup.sh; role_setup_args "$@"; printf '%s\n' ${ROLE_SETUP_ARGS[@]+"${ROLE_SETUP_ARGS[@]}"}`
@@ -33,7 +35,12 @@ func TestDeployScriptRoleSetup(t *testing.T) {
 		cmd.Dir = root
 		cmd.Env = append(os.Environ(),
 			"DASK_COILED__SERVER="+srv.URL(), "DASK_COILED__TOKEN="+tokenDash, "DASK_CONFIG="+dir,
-			"DASK_COILED__WORKSPACE=", "COILEDNET_ROLE_SETUP_FILE="+stateFile)
+			"DASK_COILED__WORKSPACE=", "COILEDNET_ROLE_SETUP_FILE="+stateFile,
+			// No AWS credentials unless a subtest adds moto's: skip the
+			// instance-metadata lookup of the default chain.
+			"AWS_EC2_METADATA_DISABLED=true", "AWS_ACCESS_KEY_ID=", "AWS_SECRET_ACCESS_KEY=", "AWS_SESSION_TOKEN=", "AWS_PROFILE=",
+			"AWS_CONFIG_FILE="+filepath.Join(dir, "none"), "AWS_SHARED_CREDENTIALS_FILE="+filepath.Join(dir, "none"))
+		cmd.Env = append(cmd.Env, extraEnv...)
 		var out, errb strings.Builder
 		cmd.Stdout, cmd.Stderr = &out, &errb
 		err := cmd.Run()
@@ -103,6 +110,22 @@ func TestDeployScriptRoleSetup(t *testing.T) {
 		_, errOut, code := run(t, "-c", "coiledAccess=role")
 		if code != 2 || !strings.Contains(errOut, "needs -c coiledWorkspace=SLUG") {
 			t.Errorf("exit %d: %s", code, errOut)
+		}
+	})
+	t.Run("another machine: the deployed stack's values", func(t *testing.T) {
+		endpoint := motoserver.Start(t)
+		createRoleStack(t, endpoint, "DeployedRole", "arn:aws:iam::999988887777:role/coiled-old", "ext-from-stack", "acme")
+		extraEnv = motoserver.EnvList(endpoint)
+		defer func() { extraEnv = nil }()
+		stateFile = filepath.Join(dir, "other-machine.json")
+		before := len(srv.IssuedExternalIDs("acme"))
+		out, errOut, code := run(t, "-c", "coiledAccess=role", "-c", "coiledWorkspace=acme", "-c", "stackName=DeployedRole")
+		want := []string{"-c", "coiledPrincipal=arn:aws:iam::999988887777:role/coiled-old", "-c", "coiledExternalId=ext-from-stack"}
+		if got := contextArgs(out); code != 0 || strings.Join(got, " ") != strings.Join(want, " ") {
+			t.Errorf("exit %d args %q, want %q\n%s", code, got, want, errOut)
+		}
+		if len(srv.IssuedExternalIDs("acme")) != before {
+			t.Error("Coiled asked for a new external ID")
 		}
 	})
 	t.Run("Coiled refuses the token", func(t *testing.T) {

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/coilednet/coilednet/coiled"
+	"github.com/coilednet/coilednet/stackoutputs"
 )
 
 // The pre-deploy step of a coiledAccess=role stack:
@@ -29,6 +30,9 @@ import (
 // Neither value is a secret; the file is not either, but it is what ties the
 // deployed role to the workspace: carry it to another machine (or pass the
 // two -c values by hand) so a redeploy from there keeps the same external ID.
+// With --stack NAME and no entry in the file, the values of the deployed
+// role stack NAME are read from CloudFormation (its CoiledExternalId output
+// and its role's trust policy) before Coiled is asked for new ones.
 
 // DefaultRoleSetupFile is the default of --role-setup-file (relative to the
 // working directory; scripts/deploy runs from the repository root, and
@@ -107,6 +111,35 @@ func (f *RoleSetupFile) write(path string) error {
 	return os.Rename(tmp.Name(), path)
 }
 
+// roleSetupFromStack reads the principal and external ID of an already
+// deployed role stack (--stack NAME, from CloudFormation), so that a
+// redeploy from a machine without the role setup file keeps them. Any
+// failure but "no such role stack" is a warning: the caller then asks Coiled.
+func (r *run) roleSetupFromStack(ctx context.Context, server, workspace string) (RoleSetupEntry, bool) {
+	if r.f.stack == "" {
+		return RoleSetupEntry{}, false
+	}
+	r.step = "reading the deployed stack's role from CloudFormation"
+	rt, err := stackoutputs.RoleTrustFromCloudFormation(ctx, r.f.stack, r.env)
+	switch {
+	case errors.Is(err, stackoutputs.ErrNoRoleStack):
+		r.verbosef("stack %s is not deployed as a role stack: asking Coiled", r.f.stack)
+		return RoleSetupEntry{}, false
+	case err != nil:
+		r.warnf("could not read the role of stack %s (%v); asking Coiled for a new external ID: a deploy then changes the role's trust policy", r.f.stack, err)
+		return RoleSetupEntry{}, false
+	case rt.Workspace != "" && rt.Workspace != workspace:
+		r.warnf("stack %s was deployed for workspace %s, not %s; asking Coiled", r.f.stack, rt.Workspace, workspace)
+		return RoleSetupEntry{}, false
+	}
+	if err := (coiled.RoleSetup{AllowedPrincipal: rt.Principal, ExternalID: rt.ExternalID}).Validate(); err != nil {
+		r.warnf("stack %s: %v; asking Coiled", r.f.stack, err)
+		return RoleSetupEntry{}, false
+	}
+	return RoleSetupEntry{Server: server, Workspace: workspace, AllowedPrincipal: rt.Principal, ExternalID: rt.ExternalID,
+		Created: time.Now().UTC().Format(time.RFC3339) + " (read from stack " + r.f.stack + ")"}, true
+}
+
 // startRoleSetup is the --start-role-setup mode.
 func (r *run) startRoleSetup(ctx context.Context, client *coiled.Client) int {
 	path := r.f.roleSetupFile
@@ -148,6 +181,15 @@ func (r *run) startRoleSetup(ctx context.Context, client *coiled.Client) int {
 	}
 	if e, ok := file.find(server, workspace); ok {
 		fmt.Fprintf(r.err, "coiled-hook: reusing the role setup of workspace %s (%s) from %s, created %s\n", workspace, reason, path, e.Created)
+		return emit(e)
+	}
+	if e, ok := r.roleSetupFromStack(ctx, server, workspace); ok {
+		file.Setups = append(file.Setups, e)
+		if err := file.write(path); err != nil {
+			r.warnf("could not save the role setup to %s: %v", path, err)
+		}
+		fmt.Fprintf(r.err, "coiled-hook: workspace %s: reusing principal %s and external ID %s of deployed stack %s; saved to %s\n",
+			workspace, e.AllowedPrincipal, e.ExternalID, r.f.stack, path)
 		return emit(e)
 	}
 	r.step = "starting the role setup (POST start-role-assumption-setup)"

@@ -2,11 +2,16 @@ package hook
 
 import (
 	"context"
+	"encoding/json"
+	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/credentials"
+	"github.com/aws/aws-sdk-go-v2/service/cloudformation"
+	cftypes "github.com/aws/aws-sdk-go-v2/service/cloudformation/types"
 	"github.com/aws/aws-sdk-go-v2/service/secretsmanager"
 
 	"github.com/coilednet/coilednet/coiled/coiledtest"
@@ -158,4 +163,96 @@ func TestRoleStackFromCloudFormation(t *testing.T) {
 	if got := dig(h.srv.BackendOptions("acme"), "options", "account_role"); got != stackRole {
 		t.Errorf("stored role %v", got)
 	}
+}
+
+// createRoleStack deploys to moto a stack with a role trusted by principal
+// with externalID, and the outputs of a role stack for workspace.
+func createRoleStack(t *testing.T, endpoint, name, principal, externalID, workspace string) {
+	t.Helper()
+	tmpl, _ := json.Marshal(map[string]any{
+		"Resources": map[string]any{"CoiledRole": map[string]any{"Type": "AWS::IAM::Role", "Properties": map[string]any{
+			"AssumeRolePolicyDocument": map[string]any{"Version": "2012-10-17", "Statement": []any{map[string]any{
+				"Action": "sts:AssumeRole", "Effect": "Allow", "Principal": map[string]any{"AWS": principal},
+				"Condition": map[string]any{"StringEquals": map[string]any{"sts:ExternalId": externalID}},
+			}}},
+		}}},
+		"Outputs": map[string]any{
+			"CoiledRoleArn":    map[string]any{"Value": map[string]any{"Fn::GetAtt": []any{"CoiledRole", "Arn"}}},
+			"CoiledExternalId": map[string]any{"Value": externalID},
+			"LogGroupName":     map[string]any{"Value": workspace},
+		},
+	})
+	cf := cloudformation.New(cloudformation.Options{Region: motoserver.Region, BaseEndpoint: aws.String(endpoint),
+		Credentials: credentials.NewStaticCredentialsProvider("testing", "testing", "")})
+	ctx := context.Background()
+	if _, err := cf.CreateStack(ctx, &cloudformation.CreateStackInput{StackName: aws.String(name), TemplateBody: aws.String(string(tmpl)), Capabilities: []cftypes.Capability{cftypes.CapabilityCapabilityIam}}); err != nil {
+		t.Fatal(err)
+	}
+	for i := 0; ; i++ {
+		out, err := cf.DescribeStacks(ctx, &cloudformation.DescribeStacksInput{StackName: aws.String(name)})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if st := out.Stacks[0].StackStatus; st == cftypes.StackStatusCreateComplete {
+			return
+		} else if !strings.HasSuffix(string(st), "_IN_PROGRESS") || i > 200 {
+			t.Fatalf("stack %s: %s", name, st)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+}
+
+// TestStartRoleSetupFromDeployedStack: on a machine without the role setup
+// file, --start-role-setup --stack reuses the deployed role's principal and
+// external ID instead of asking Coiled for new ones.
+func TestStartRoleSetupFromDeployedStack(t *testing.T) {
+	t.Parallel()
+	endpoint := motoserver.Start(t)
+	const principal = "arn:aws:iam::999988887777:role/coiled-control-plane-old"
+	createRoleStack(t, endpoint, "CoiledNetwork", principal, "ext-deployed-1", "acme")
+	newH := func(t *testing.T) *harness {
+		h := withoutKeys(newHarness(t, coiledtest.Options{Workspaces: []coiledtest.Workspace{{Slug: "acme", Default: true}, {Slug: "beta"}}}))
+		for k, v := range motoserver.Environ(endpoint) {
+			h.env[k] = v
+		}
+		return h
+	}
+	t.Run("values of the deployed stack, no call to Coiled", func(t *testing.T) {
+		t.Parallel()
+		h := newH(t)
+		file := filepath.Join(h.dir, "rs.json")
+		res := h.run("--start-role-setup", "--workspace", "acme", "--stack", "CoiledNetwork", "--role-setup-file", file)
+		expect(t, res, ExitOK, "reusing principal "+principal+" and external ID ext-deployed-1 of deployed stack CoiledNetwork")
+		if res.stdout != "coiledPrincipal="+principal+"\ncoiledExternalId=ext-deployed-1\n" {
+			t.Errorf("stdout %q", res.stdout)
+		}
+		if len(h.srv.IssuedExternalIDs("acme")) != 0 {
+			t.Error("Coiled was asked for a new external ID")
+		}
+		// Saved: the next call needs neither the stack nor Coiled.
+		delete(h.env, "AWS_ENDPOINT_URL")
+		res = h.run("--start-role-setup", "--workspace", "acme", "--role-setup-file", file)
+		expect(t, res, ExitOK, "reusing the role setup of workspace acme")
+		if !strings.Contains(res.stdout, "coiledExternalId=ext-deployed-1") {
+			t.Errorf("stdout %q", res.stdout)
+		}
+	})
+	t.Run("stack of another workspace: Coiled is asked", func(t *testing.T) {
+		t.Parallel()
+		h := newH(t)
+		res := h.run("--start-role-setup", "--workspace", "beta", "--stack", "CoiledNetwork", "--role-setup-file", filepath.Join(h.dir, "rs.json"))
+		expect(t, res, ExitOK, "stack CoiledNetwork was deployed for workspace acme, not beta")
+		if ids := h.srv.IssuedExternalIDs("beta"); len(ids) != 1 || !strings.Contains(res.stdout, ids[0]) {
+			t.Errorf("issued %v, stdout %q", ids, res.stdout)
+		}
+	})
+	t.Run("no such stack: Coiled is asked, silently", func(t *testing.T) {
+		t.Parallel()
+		h := newH(t)
+		res := h.run("--start-role-setup", "--workspace", "acme", "--stack", "Nope", "--role-setup-file", filepath.Join(h.dir, "rs.json"))
+		expect(t, res, ExitOK)
+		if strings.Contains(res.stderr, "warning") || len(h.srv.IssuedExternalIDs("acme")) != 1 {
+			t.Errorf("stderr %s", res.stderr)
+		}
+	})
 }
