@@ -133,6 +133,10 @@ func parseFlags(args []string, stderr io.Writer) (*flags, int, bool) {
 		fmt.Fprintln(stderr, "coiled-hook: error: say where the network IDs come from: --outputs-file FILE (written by `cdk deploy --outputs-file FILE`) or --stack NAME (read from CloudFormation)")
 		return nil, ExitUsage, false
 	}
+	if f.startRoleSetup && f.dryRun {
+		fmt.Fprintln(stderr, "coiled-hook: error: --dry-run does not apply to --start-role-setup (which changes nothing in the workspace)")
+		return nil, ExitUsage, false
+	}
 	if f.timeout <= 0 {
 		fmt.Fprintln(stderr, "coiled-hook: error: --timeout must be positive")
 		return nil, ExitUsage, false

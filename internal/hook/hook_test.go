@@ -465,6 +465,7 @@ func TestUsageErrors(t *testing.T) {
 		{"unknown flag", []string{"--outputs-file", "x", "--bogus"}, ExitUsage, "flag provided but not defined: -bogus"},
 		{"positional argument", []string{"--outputs-file", "x", "extra"}, ExitUsage, `unexpected argument "extra"`},
 		{"bad timeout", []string{"--outputs-file", "x", "--timeout", "0s"}, ExitUsage, "--timeout must be positive"},
+		{"dry run of the role setup", []string{"--start-role-setup", "--dry-run"}, ExitUsage, "--dry-run does not apply to --start-role-setup"},
 		{"help", []string{"-h"}, ExitOK, "Usage: coiled-hook"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {

@@ -135,8 +135,8 @@ func (r *run) setUpStackRole(ctx context.Context, client *coiled.Client, workspa
 	var waited time.Duration
 	for n := 1; ; n++ {
 		ok, err := client.CheckRoleAssumption(ctx, workspace, ext, role)
-		if err != nil && ctx.Err() == nil {
-			return r.coiledError(ctx, err, workspace), false
+		if err != nil {
+			return r.coiledError(ctx, err, workspace), false // a timeout is reported as one
 		}
 		if ok {
 			r.verbosef("Coiled can assume %s (check %d)", role, n)

@@ -213,6 +213,33 @@ func TestRoleStack(t *testing.T) {
 			t.Errorf("checks %d, websockets %d", h.srv.RoleChecks("acme"), h.srv.WebsocketConnections())
 		}
 	})
+	t.Run("a check that hangs past --timeout", func(t *testing.T) {
+		t.Parallel()
+		h := newRoleHarness(t, nil)
+		h.srv.FailNext(coiledtest.RouteCheckRole, 1, coiledtest.FailHang)
+		res := h.run(append(h.outputsFlag(roleStackOutputs()), "--timeout", "300ms")...)
+		expect(t, res, ExitFailed, "timed out after 300ms (--timeout) while checking that Coiled can assume the stack's role")
+		if h.srv.WebsocketConnections() != 0 {
+			t.Error("update sent")
+		}
+	})
+	t.Run("transient 5xx on check and complete are retried", func(t *testing.T) {
+		t.Parallel()
+		h := newRoleHarness(t, nil)
+		h.srv.FailNext(coiledtest.RouteCheckRole, 1, coiledtest.Fail500)
+		h.srv.FailNext(coiledtest.RouteCompleteRole, 1, coiledtest.Fail409Retry)
+		expect(t, h.run(h.outputsFlag(roleStackOutputs())...), ExitOK)
+		if len(h.srv.RoleCompletions()) != 1 {
+			t.Error("not completed")
+		}
+	})
+	t.Run("token rejected during the role setup", func(t *testing.T) {
+		t.Parallel()
+		h := newRoleHarness(t, nil)
+		h.srv.SetRoleFault(coiledtest.RoleFault{CompleteStatus: 403, CompleteMessage: "You do not have permission"})
+		res := h.run(h.outputsFlag(roleStackOutputs())...)
+		expect(t, res, ExitFailed, "token rejected by Coiled", "HTTP 403", "allowed to edit workspace acme")
+	})
 	t.Run("4xx on complete: exit 1 with the web UI values, no update", func(t *testing.T) {
 		t.Parallel()
 		h := newRoleHarness(t, nil)
