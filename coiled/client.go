@@ -357,18 +357,36 @@ func (c *Client) backoff(n int) time.Duration {
 
 // getJSON performs a read call with retries and decodes a 2xx JSON body.
 func (c *Client) getJSON(ctx context.Context, path string, out any) error {
+	return c.callJSON(ctx, http.MethodGet, path, nil, out)
+}
+
+// callJSON performs a call with retries (transient failures only, see
+// retryDelay) and decodes a 2xx JSON body into out. body, when not nil, is
+// sent as JSON.
+func (c *Client) callJSON(ctx context.Context, method, path string, body, out any) error {
+	var payload []byte
+	if body != nil {
+		b, err := json.Marshal(body)
+		if err != nil {
+			return fmt.Errorf("%s %s: encoding the request: %v", method, path, err)
+		}
+		payload = b
+	}
 	attempts := c.Attempts
 	if attempts <= 0 {
 		attempts = DefaultAttempts
 	}
 	var lastErr error
 	for n := 1; ; n++ {
-		body, err := c.getOnce(ctx, path)
+		answer, err := c.requestOnce(ctx, method, path, payload)
 		if err == nil {
-			dec := json.NewDecoder(bytes.NewReader(body))
+			if out == nil || len(bytes.TrimSpace(answer)) == 0 && method != http.MethodGet {
+				return nil
+			}
+			dec := json.NewDecoder(bytes.NewReader(answer))
 			dec.UseNumber()
 			if err := dec.Decode(out); err != nil {
-				return fmt.Errorf("GET %s: malformed JSON answer from Coiled: %v", path, err)
+				return fmt.Errorf("%s %s: malformed JSON answer from Coiled: %v", method, path, err)
 			}
 			return nil
 		}
@@ -377,7 +395,7 @@ func (c *Client) getJSON(ctx context.Context, path string, out any) error {
 		if !retry || n >= attempts || ctx.Err() != nil {
 			return lastErr
 		}
-		c.logf("GET %s failed (%v); retry %d/%d in %s", path, err, n, attempts-1, delay)
+		c.logf("%s %s failed (%v); retry %d/%d in %s", method, path, err, n, attempts-1, delay)
 		if err := c.sleep(ctx, delay); err != nil {
 			return lastErr
 		}
@@ -411,42 +429,49 @@ func isTransientNetErr(err error) bool {
 		errors.Is(err, syscall.EPIPE) || errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF)
 }
 
-func (c *Client) getOnce(ctx context.Context, path string) ([]byte, error) {
+func (c *Client) requestOnce(ctx context.Context, method, path string, payload []byte) ([]byte, error) {
 	actx, cancel := context.WithTimeout(ctx, c.requestTimeout())
 	defer cancel()
 	u := c.server + path
-	req, err := http.NewRequestWithContext(actx, http.MethodGet, u, nil)
+	var rd io.Reader
+	if payload != nil {
+		rd = bytes.NewReader(payload)
+	}
+	req, err := http.NewRequestWithContext(actx, method, u, rd)
 	if err != nil {
-		return nil, fmt.Errorf("GET %s: %v", path, err)
+		return nil, fmt.Errorf("%s %s: %v", method, path, err)
 	}
 	req.Header.Set("Authorization", AuthorizationHeader(c.token))
 	req.Header.Set("Accept", "application/json")
+	if payload != nil {
+		req.Header.Set("Content-Type", "application/json")
+	}
 	start := time.Now()
 	resp, err := c.HTTPClient.Do(req)
 	if err != nil {
 		if ctx.Err() == nil && actx.Err() == context.DeadlineExceeded {
-			return nil, &TimeoutError{Step: "GET " + path, After: c.requestTimeout()}
+			return nil, &TimeoutError{Step: method + " " + path, After: c.requestTimeout()}
 		}
 		if ctx.Err() != nil {
 			return nil, ctx.Err()
 		}
-		return nil, &TransportError{Method: http.MethodGet, URL: u, Err: unwrapURLError(err)}
+		return nil, &TransportError{Method: method, URL: u, Err: unwrapURLError(err)}
 	}
 	defer resp.Body.Close()
 	body, err := io.ReadAll(io.LimitReader(resp.Body, 4<<20))
 	if err != nil {
 		if ctx.Err() == nil && actx.Err() == context.DeadlineExceeded {
-			return nil, &TimeoutError{Step: "GET " + path, After: c.requestTimeout()}
+			return nil, &TimeoutError{Step: method + " " + path, After: c.requestTimeout()}
 		}
 		if ctx.Err() != nil {
 			return nil, ctx.Err()
 		}
-		return nil, &TransportError{Method: http.MethodGet, URL: u, Err: err}
+		return nil, &TransportError{Method: method, URL: u, Err: err}
 	}
-	c.logf("GET %s -> %d (%s)", u, resp.StatusCode, time.Since(start).Round(time.Millisecond))
+	c.logf("%s %s -> %d (%s)", method, u, resp.StatusCode, time.Since(start).Round(time.Millisecond))
 	if resp.StatusCode < 200 || resp.StatusCode > 299 {
 		msg, action := errorMessage(body)
-		return nil, &APIError{Method: http.MethodGet, Path: path, Status: resp.StatusCode, Message: msg, ActionRequired: action}
+		return nil, &APIError{Method: method, Path: path, Status: resp.StatusCode, Message: msg, ActionRequired: action}
 	}
 	return body, nil
 }

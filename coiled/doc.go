@@ -1,7 +1,10 @@
 // Package coiled is a small client for the part of the Coiled control plane
 // that configures a workspace to run clusters in a customer-managed AWS
 // network: checking an API token, resolving the workspace, reading the
-// workspace's backend options and replacing them over Coiled's websocket.
+// workspace's backend options and replacing them over Coiled's websocket,
+// and Coiled's cross-account role setup (start, check and complete role
+// assumption; role.go). PlanAWSNetwork keeps a role the workspace uses when
+// no keys are given and refuses to replace it with keys unless asked.
 //
 // It speaks the same calls the official coiled Python client makes
 // (coiled.set_backend_options), resolves the server, token and workspace the

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"regexp"
 	"sort"
 	"strings"
 )
@@ -103,20 +104,62 @@ func AWSCredentialsFromEnv(env func(string) string) (AWSCredentials, error) {
 	return c, nil
 }
 
+// OptionalAWSCredentialsFromEnv is AWSCredentialsFromEnv for callers that
+// can do without keys: set is false (and err nil) when neither variable is
+// set; only one of them set is a *MissingCredentialsError.
+func OptionalAWSCredentialsFromEnv(env func(string) string) (c AWSCredentials, set bool, err error) {
+	c, err = AWSCredentialsFromEnv(env)
+	if err == nil {
+		return c, true, nil
+	}
+	if c.AccessKeyID == "" && c.SecretAccessKey == "" {
+		return AWSCredentials{}, false, nil
+	}
+	return c, false, err
+}
+
 // AWSNetworkUpdate is what the caller owns in a workspace's settings.
 type AWSNetworkUpdate struct {
-	Region      string
-	Network     Network
+	Region  string
+	Network Network
+	// Credentials are access keys to send; empty when Coiled acts through a
+	// role (AccountRole, or the role the workspace already uses).
 	Credentials AWSCredentials
+	// AccountRole is the ARN of a role Coiled assumes (a coilednet role stack
+	// whose cross-account role setup completed). When set, Credentials must
+	// be empty and the payload carries account_role = AccountRole and no
+	// keys.
+	AccountRole string
+	// ReplaceRole allows Credentials to replace a role the workspace uses
+	// (coiled-hook --replace-role-with-keys); without it such a plan is a
+	// *RoleInUseError.
+	ReplaceRole bool
 	// SubnetZone is the Availability Zone of the subnets in Network when
 	// known, else empty.
 	SubnetZone string
 }
 
+// How Coiled acts in the customer's account in a Plan.
+const (
+	// AccessKeys: the payload carries access keys and account_role "".
+	AccessKeys = "keys"
+	// AccessRole: the payload carries account_role = a role ARN and no
+	// credentials (cross-account role delegation).
+	AccessRole = "role"
+)
+
 // Plan is a backend_options payload ready to send, with what was decided.
 type Plan struct {
-	// BackendOptions is the full payload; it contains the credentials.
+	// BackendOptions is the full payload; it contains the credentials in
+	// AccessKeys mode.
 	BackendOptions map[string]any
+	// Access is AccessKeys or AccessRole.
+	Access string
+	// AccountRole is the role ARN sent (AccessRole), else empty.
+	AccountRole string
+	// RoleKept reports that AccountRole is the role the workspace already
+	// used, kept because no keys and no other role were given.
+	RoleKept bool
 	// Zone is the zone sent; empty means null.
 	Zone string
 	// Warnings are decisions the user should hear about (a replaced or
@@ -125,6 +168,36 @@ type Plan struct {
 	// Carried names the settings carried over from the current ones.
 	Carried []string
 }
+
+// RoleInUseError refuses to replace the role a workspace uses with access
+// keys: keys were given, the workspace's settings carry a non-empty
+// account_role, and AWSNetworkUpdate.ReplaceRole is false.
+type RoleInUseError struct {
+	// Role is the workspace's account_role.
+	Role string
+}
+
+// Error implements the error interface.
+func (e *RoleInUseError) Error() string {
+	return fmt.Sprintf("the workspace uses cross-account role %s (account_role), and access keys were given: "+
+		"sending them would replace the role with long-lived keys", e.Role)
+}
+
+// RoleAndKeysError is an update that names both a role and access keys.
+type RoleAndKeysError struct {
+	Role string
+}
+
+// Error implements the error interface.
+func (e *RoleAndKeysError) Error() string {
+	return fmt.Sprintf("both a role (%s) and access keys were given: Coiled acts either through the role or with the keys, not both", e.Role)
+}
+
+var roleARNRE = regexp.MustCompile(`^arn:aws(-[a-z]+)*:iam::[0-9]{12}:role/[A-Za-z0-9+=,.@_/-]{1,512}$`)
+
+// ValidRoleARN reports whether s is an IAM role ARN
+// (arn:<partition>:iam::<12-digit account>:role/<path/name>).
+func ValidRoleARN(s string) bool { return roleARNRE.MatchString(s) }
 
 // ZoneInRegion reports whether zone names an Availability Zone of region:
 // the region's name followed by exactly one lowercase letter.
@@ -188,6 +261,19 @@ var ownedOptionKeys = map[string]bool{
 // over (firewall_spec and the rest of options, registry type, namespace and
 // other non-secret registry fields, other top-level keys), so the update does
 // not silently reset it. The zone follows ChooseZone.
+//
+// How Coiled acts in the account (Plan.Access):
+//   - AccountRole set: that role, no keys (Credentials must be empty, else a
+//     *RoleAndKeysError); a different role the workspace used is replaced
+//     with a warning.
+//   - Credentials given: those keys and account_role "". When the workspace
+//     uses a role (non-empty account_role) this is a *RoleInUseError unless
+//     ReplaceRole, so a role is never silently replaced by keys.
+//   - neither, and the workspace uses a role: that same role is kept
+//     (Plan.RoleKept), no keys, no warning.
+//   - neither, and no role: a *MissingCredentialsError.
+//
+// In role mode options.credentials and registry.credentials are omitted.
 func PlanAWSNetwork(current map[string]any, u AWSNetworkUpdate) (*Plan, error) {
 	if strings.TrimSpace(u.Region) == "" {
 		return nil, errors.New("no AWS region")
@@ -195,15 +281,55 @@ func PlanAWSNetwork(current map[string]any, u AWSNetworkUpdate) (*Plan, error) {
 	if err := u.Network.Validate(); err != nil {
 		return nil, err
 	}
-	if u.Credentials.AccessKeyID == "" || u.Credentials.SecretAccessKey == "" {
-		return nil, &MissingCredentialsError{Missing: []string{EnvAWSAccessKeyID, EnvAWSSecretAccessKey}}
-	}
 	if current == nil {
 		current = map[string]any{}
 	}
 	p := &Plan{}
 	curOpts, _ := current["options"].(map[string]any)
 	curReg, _ := current["registry"].(map[string]any)
+	provider := providerOf(current)
+	curRole := ""
+	if provider == "" || provider == "aws" {
+		curRole, _ = curOpts["account_role"].(string)
+		curRole = strings.TrimSpace(curRole)
+	}
+	haveKeys := u.Credentials.AccessKeyID != "" || u.Credentials.SecretAccessKey != ""
+	if haveKeys {
+		var missing []string
+		if u.Credentials.AccessKeyID == "" {
+			missing = append(missing, EnvAWSAccessKeyID)
+		}
+		if u.Credentials.SecretAccessKey == "" {
+			missing = append(missing, EnvAWSSecretAccessKey)
+		}
+		if len(missing) > 0 {
+			return nil, &MissingCredentialsError{Missing: missing}
+		}
+	}
+	switch {
+	case u.AccountRole != "" && haveKeys:
+		return nil, &RoleAndKeysError{Role: u.AccountRole}
+	case u.AccountRole != "":
+		if !ValidRoleARN(u.AccountRole) {
+			return nil, fmt.Errorf("account_role %q is not an IAM role ARN (arn:aws:iam::<account>:role/<name>)", u.AccountRole)
+		}
+		p.Access, p.AccountRole = AccessRole, u.AccountRole
+		if curRole != "" && curRole != u.AccountRole {
+			p.Warnings = append(p.Warnings, fmt.Sprintf("account_role: the workspace used role %s; replaced by the stack's role %s", curRole, u.AccountRole))
+		}
+	case haveKeys && curRole != "" && !u.ReplaceRole:
+		return nil, &RoleInUseError{Role: curRole}
+	case haveKeys:
+		p.Access = AccessKeys
+		if curRole != "" {
+			p.Warnings = append(p.Warnings, fmt.Sprintf("account_role: the workspace used role %s; replaced by the access keys sent (as asked)", curRole))
+		}
+	case curRole != "":
+		// No keys, no new role: keep the workspace's role.
+		p.Access, p.AccountRole, p.RoleKept = AccessRole, curRole, true
+	default:
+		return nil, &MissingCredentialsError{Missing: []string{EnvAWSAccessKeyID, EnvAWSSecretAccessKey}}
+	}
 
 	payload := map[string]any{}
 	for k, v := range current {
@@ -215,7 +341,6 @@ func PlanAWSNetwork(current map[string]any, u AWSNetworkUpdate) (*Plan, error) {
 	payload["backend"] = "vm"
 
 	opts := map[string]any{}
-	provider := providerOf(current)
 	if provider == "" || provider == "aws" {
 		for k, v := range curOpts {
 			if !ownedOptionKeys[k] {
@@ -236,9 +361,6 @@ func PlanAWSNetwork(current map[string]any, u AWSNetworkUpdate) (*Plan, error) {
 	if v, ok := opts["firewall"]; !ok || v == nil {
 		opts["firewall"] = map[string]any{}
 	}
-	if role, _ := curOpts["account_role"].(string); role != "" && (provider == "" || provider == "aws") {
-		p.Warnings = append(p.Warnings, fmt.Sprintf("account_role: the workspace used role %s; replaced by the access keys sent", role))
-	}
 	if curNet, ok := curOpts["network"].(map[string]any); ok && (provider == "" || provider == "aws") {
 		var dropped []string
 		for k := range curNet {
@@ -257,10 +379,16 @@ func PlanAWSNetwork(current map[string]any, u AWSNetworkUpdate) (*Plan, error) {
 	}
 	p.Zone = zone
 	opts["aws_region_name"] = u.Region
-	opts["account_role"] = ""
-	opts["credentials"] = map[string]any{
-		"aws_access_key": u.Credentials.AccessKeyID,
-		"aws_secret_key": u.Credentials.SecretAccessKey,
+	// With a role there are no keys: options.credentials and
+	// registry.credentials are left out (not sent empty), so the payload
+	// holds nothing Coiled could mistake for keys; Coiled acts, and reaches
+	// ECR, through the role.
+	opts["account_role"] = p.AccountRole
+	if p.Access == AccessKeys {
+		opts["credentials"] = map[string]any{
+			"aws_access_key": u.Credentials.AccessKeyID,
+			"aws_secret_key": u.Credentials.SecretAccessKey,
+		}
 	}
 	opts["network"] = u.Network.Map()
 	if zone == "" {
@@ -289,9 +417,11 @@ func PlanAWSNetwork(current map[string]any, u AWSNetworkUpdate) (*Plan, error) {
 			reg["public_ecr"] = false
 		}
 		reg["region"] = u.Region
-		reg["credentials"] = map[string]any{
-			"aws_access_key_id":     u.Credentials.AccessKeyID,
-			"aws_secret_access_key": u.Credentials.SecretAccessKey,
+		if p.Access == AccessKeys {
+			reg["credentials"] = map[string]any{
+				"aws_access_key_id":     u.Credentials.AccessKeyID,
+				"aws_secret_access_key": u.Credentials.SecretAccessKey,
+			}
 		}
 	} else {
 		for k, v := range curReg {
@@ -414,6 +544,23 @@ func NetworkMismatches(stored map[string]any, region string, n Network) []string
 	return out
 }
 
+// AccountRoleMismatch compares the stored options.account_role with the
+// role that was sent (empty for keys) and describes the difference, or
+// returns "" when they agree.
+func AccountRoleMismatch(stored map[string]any, sent string) string {
+	opts, _ := stored["options"].(map[string]any)
+	got, ok := opts["account_role"].(string)
+	switch {
+	case !ok && sent == "":
+		return ""
+	case !ok:
+		return fmt.Sprintf("options.account_role is missing, sent %s", sent)
+	case got != sent:
+		return fmt.Sprintf("options.account_role is %q, sent %q", got, sent)
+	}
+	return ""
+}
+
 // PythonCall returns the coiled.set_backend_options(...) call that asks for
 // the same settings as backendOptions (a payload from PlanAWSNetwork) in
 // workspace, for users who prefer the official client. Secrets are read from
@@ -422,6 +569,11 @@ func PythonCall(workspace string, backendOptions map[string]any) string {
 	opts, _ := backendOptions["options"].(map[string]any)
 	reg, _ := backendOptions["registry"].(map[string]any)
 	net, _ := opts["network"].(map[string]any)
+	if role, _ := opts["account_role"].(string); role != "" {
+		return "# No equivalent: coiled.set_backend_options always sends access keys with account_role \"\",\n" +
+			"# which would replace the workspace's role " + role + ".\n" +
+			"# Without the hook, set the network in Coiled's web UI (Workspace → Infrastructure → Cloud Provider).\n"
+	}
 	var b strings.Builder
 	b.WriteString("import os\n\nimport coiled\n\ncoiled.set_backend_options(\n")
 	arg := func(name, value string) { fmt.Fprintf(&b, "    %s=%s,\n", name, value) }

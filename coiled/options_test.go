@@ -110,21 +110,17 @@ func TestPlanAWSNetwork(t *testing.T) {
 			t.Errorf("warnings %v", p.Warnings)
 		}
 	})
-	t.Run("role and extra network keys are reported", func(t *testing.T) {
+	t.Run("extra network keys are reported", func(t *testing.T) {
 		cur := map[string]any{"backend": "vm", "options": map[string]any{
-			"provider_name": "aws", "account_role": "arn:aws:iam::1:role/coiled",
-			"network": map[string]any{"network_id": "vpc-old", "use_scheduler_public_ip": false},
+			"provider_name": "aws",
+			"network":       map[string]any{"network_id": "vpc-old", "use_scheduler_public_ip": false},
 		}}
 		p, err := PlanAWSNetwork(cur, AWSNetworkUpdate{Region: "us-east-2", Network: testNet, Credentials: testCreds})
 		if err != nil {
 			t.Fatal(err)
 		}
-		joined := strings.Join(p.Warnings, "\n")
-		if !strings.Contains(joined, "account_role") || !strings.Contains(joined, "use_scheduler_public_ip") {
+		if joined := strings.Join(p.Warnings, "\n"); !strings.Contains(joined, "use_scheduler_public_ip") {
 			t.Errorf("warnings %v", p.Warnings)
-		}
-		if p.BackendOptions["options"].(map[string]any)["account_role"] != "" {
-			t.Error("account_role not reset")
 		}
 	})
 	t.Run("does not modify the current settings", func(t *testing.T) {
@@ -223,5 +219,171 @@ func TestNetworkMismatches(t *testing.T) {
 	}
 	if d := NetworkMismatches(map[string]any{}, "us-east-2", testNet); len(d) != 7 {
 		t.Errorf("empty stored settings: %v", d)
+	}
+}
+
+const workspaceRole = "arn:aws:iam::111122223333:role/coiled-acme"
+const stackRole = "arn:aws:iam::111122223333:role/CoilednetStack-CoiledRole-ABC"
+
+func roleWorkspace(role string) map[string]any {
+	return map[string]any{"backend": "vm",
+		"options":  map[string]any{"provider_name": "aws", "account_role": role, "aws_region_name": "us-east-2"},
+		"registry": map[string]any{"type": "ecr", "public_ecr": false, "region": "us-east-2"}}
+}
+
+func TestPlanAccess(t *testing.T) {
+	t.Parallel()
+	hasCreds := func(p *Plan) (opts, reg bool) {
+		_, opts = p.BackendOptions["options"].(map[string]any)["credentials"]
+		_, reg = p.BackendOptions["registry"].(map[string]any)["credentials"]
+		return
+	}
+	t.Run("no keys keeps the workspace's role, silently", func(t *testing.T) {
+		p, err := PlanAWSNetwork(roleWorkspace(workspaceRole), AWSNetworkUpdate{Region: "us-east-2", Network: testNet})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if p.Access != AccessRole || p.AccountRole != workspaceRole || !p.RoleKept {
+			t.Errorf("access %q role %q kept %v", p.Access, p.AccountRole, p.RoleKept)
+		}
+		if got := p.BackendOptions["options"].(map[string]any)["account_role"]; got != workspaceRole {
+			t.Errorf("account_role sent %v", got)
+		}
+		if o, r := hasCreds(p); o || r {
+			t.Errorf("credentials sent with a role: options %v registry %v", o, r)
+		}
+		if len(p.Warnings) != 0 {
+			t.Errorf("warnings %v", p.Warnings)
+		}
+		if got := p.BackendOptions["registry"].(map[string]any)["type"]; got != "ecr" {
+			t.Errorf("registry type %v", got)
+		}
+	})
+	t.Run("keys while the workspace uses a role are refused", func(t *testing.T) {
+		_, err := PlanAWSNetwork(roleWorkspace(workspaceRole), AWSNetworkUpdate{Region: "us-east-2", Network: testNet, Credentials: testCreds})
+		var ri *RoleInUseError
+		if !errors.As(err, &ri) || ri.Role != workspaceRole {
+			t.Fatalf("err %v, want RoleInUseError", err)
+		}
+		if strings.Contains(err.Error(), testCreds.SecretAccessKey) {
+			t.Error("error shows the secret")
+		}
+	})
+	t.Run("keys replace the role only when asked, with a warning", func(t *testing.T) {
+		p, err := PlanAWSNetwork(roleWorkspace(workspaceRole), AWSNetworkUpdate{Region: "us-east-2", Network: testNet, Credentials: testCreds, ReplaceRole: true})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if p.Access != AccessKeys || p.BackendOptions["options"].(map[string]any)["account_role"] != "" {
+			t.Errorf("access %q", p.Access)
+		}
+		if o, r := hasCreds(p); !o || !r {
+			t.Error("keys not sent")
+		}
+		if j := strings.Join(p.Warnings, "\n"); !strings.Contains(j, "used role "+workspaceRole+"; replaced by the access keys") {
+			t.Errorf("warnings %v", p.Warnings)
+		}
+	})
+	t.Run("a role of another provider is not a role to keep", func(t *testing.T) {
+		cur := map[string]any{"backend": "vm", "options": map[string]any{"provider_name": "gcp", "account_role": "x"}}
+		p, err := PlanAWSNetwork(cur, AWSNetworkUpdate{Region: "us-east-2", Network: testNet, Credentials: testCreds})
+		if err != nil || p.Access != AccessKeys {
+			t.Fatalf("err %v", err)
+		}
+	})
+	t.Run("the stack's role, no keys", func(t *testing.T) {
+		p, err := PlanAWSNetwork(nil, AWSNetworkUpdate{Region: "us-east-2", Network: testNet, AccountRole: stackRole})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if p.Access != AccessRole || p.RoleKept || p.BackendOptions["options"].(map[string]any)["account_role"] != stackRole {
+			t.Errorf("plan %+v", p)
+		}
+		if o, r := hasCreds(p); o || r {
+			t.Error("credentials sent with a role")
+		}
+		if len(p.Warnings) != 0 {
+			t.Errorf("warnings %v", p.Warnings)
+		}
+	})
+	t.Run("the stack's role replaces another role with a warning", func(t *testing.T) {
+		p, err := PlanAWSNetwork(roleWorkspace(workspaceRole), AWSNetworkUpdate{Region: "us-east-2", Network: testNet, AccountRole: stackRole})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if j := strings.Join(p.Warnings, "\n"); !strings.Contains(j, "used role "+workspaceRole+"; replaced by the stack's role "+stackRole) {
+			t.Errorf("warnings %v", p.Warnings)
+		}
+	})
+	t.Run("role and keys together are refused", func(t *testing.T) {
+		var rk *RoleAndKeysError
+		if _, err := PlanAWSNetwork(nil, AWSNetworkUpdate{Region: "us-east-2", Network: testNet, AccountRole: stackRole, Credentials: testCreds}); !errors.As(err, &rk) {
+			t.Errorf("err %v", err)
+		}
+	})
+	t.Run("a malformed role ARN is refused", func(t *testing.T) {
+		if _, err := PlanAWSNetwork(nil, AWSNetworkUpdate{Region: "us-east-2", Network: testNet, AccountRole: "arn:aws:iam::1:user/x"}); err == nil || !strings.Contains(err.Error(), "not an IAM role ARN") {
+			t.Errorf("err %v", err)
+		}
+	})
+	t.Run("half a key pair names the missing variable", func(t *testing.T) {
+		var mc *MissingCredentialsError
+		_, err := PlanAWSNetwork(nil, AWSNetworkUpdate{Region: "us-east-2", Network: testNet, Credentials: AWSCredentials{AccessKeyID: "AKIA1"}})
+		if !errors.As(err, &mc) || !reflect.DeepEqual(mc.Missing, []string{EnvAWSSecretAccessKey}) {
+			t.Errorf("err %v", err)
+		}
+	})
+	t.Run("python call has no equivalent for a role", func(t *testing.T) {
+		p, _ := PlanAWSNetwork(roleWorkspace(workspaceRole), AWSNetworkUpdate{Region: "us-east-2", Network: testNet})
+		got := PythonCall("acme", p.BackendOptions)
+		if strings.Contains(got, "set_backend_options(") || !strings.Contains(got, "No equivalent") || !strings.Contains(got, workspaceRole) {
+			t.Errorf("python call for a role: %s", got)
+		}
+	})
+}
+
+func TestOptionalAWSCredentialsFromEnv(t *testing.T) {
+	t.Parallel()
+	env := func(m map[string]string) func(string) string { return func(k string) string { return m[k] } }
+	if c, set, err := OptionalAWSCredentialsFromEnv(env(nil)); set || err != nil || c != (AWSCredentials{}) {
+		t.Errorf("none: %v %v %v", c, set, err)
+	}
+	if _, set, err := OptionalAWSCredentialsFromEnv(env(map[string]string{EnvAWSAccessKeyID: "AKIA1"})); set || err == nil || !strings.Contains(err.Error(), EnvAWSSecretAccessKey) {
+		t.Errorf("half: %v %v", set, err)
+	}
+	if c, set, err := OptionalAWSCredentialsFromEnv(env(map[string]string{EnvAWSAccessKeyID: "AKIA1", EnvAWSSecretAccessKey: "s"})); !set || err != nil || c.SecretAccessKey != "s" {
+		t.Errorf("both: %v %v %v", c, set, err)
+	}
+}
+
+func TestAccountRoleMismatch(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		stored map[string]any
+		sent   string
+		want   string
+	}{
+		{roleWorkspace(workspaceRole), workspaceRole, ""},
+		{roleWorkspace(""), workspaceRole, `options.account_role is "", sent "` + workspaceRole + `"`},
+		{map[string]any{}, workspaceRole, "options.account_role is missing"},
+		{map[string]any{}, "", ""},
+		{roleWorkspace(workspaceRole), "", `options.account_role is "` + workspaceRole + `", sent ""`},
+	} {
+		if got := AccountRoleMismatch(tc.stored, tc.sent); (tc.want == "") != (got == "") || !strings.Contains(got, tc.want) {
+			t.Errorf("AccountRoleMismatch(%v, %q) = %q, want %q", tc.stored, tc.sent, got, tc.want)
+		}
+	}
+}
+
+func TestValidRoleARN(t *testing.T) {
+	t.Parallel()
+	for s, want := range map[string]bool{
+		workspaceRole: true, stackRole: true, "arn:aws-us-gov:iam::111122223333:role/path/x": true,
+		"arn:aws:iam::1:role/x": false, "arn:aws:iam::111122223333:user/x": false, "": false,
+		"arn:aws:iam::111122223333:role/": false, "arn:aws:iam::111122223333:role/a b": false,
+	} {
+		if got := ValidRoleARN(s); got != want {
+			t.Errorf("ValidRoleARN(%q) = %v", s, got)
+		}
 	}
 }

@@ -64,3 +64,13 @@ const (
 	// EndpointID and EndpointDNSEntries name them.
 	EndpointPrefix = "Endpoint"
 )
+
+// The JSON shape of the CoiledAccessKeySecretArn secret's SecretString (issue
+// 9, user stacks): {"accessKeyId": "AKIA…", "secretAccessKey": "…"}, the
+// access key of the IAM user Coiled acts as. The stack writes it (through
+// CloudFormation, never into the template); coiled-hook reads it. Other
+// fields are ignored.
+const (
+	SecretFieldAccessKeyID     = "accessKeyId"
+	SecretFieldSecretAccessKey = "secretAccessKey"
+)

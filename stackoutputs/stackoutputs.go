@@ -51,6 +51,8 @@ type Outputs struct {
 	// the optional ones of other concerns (IAM access, endpoints, …) that
 	// Parse does not validate; readers of those validate them.
 	All map[string]string
+	// Access are the IAM access outputs (validated by Parse when present).
+	Access Access
 }
 
 // Error is an invalid or incomplete set of outputs, or outputs that cannot be
@@ -151,6 +153,9 @@ func Parse(stack string, raw map[string]string) (*Outputs, error) {
 	}
 	zones, zoneProblems := parseZones(raw, o.Region)
 	problems = append(problems, zoneProblems...)
+	access, accessProblems := parseAccess(raw, o.Region)
+	problems = append(problems, accessProblems...)
+	o.Access = access
 	o.Zones = zones
 	if len(problems) == 0 && len(zones) > 0 {
 		if _, ok := o.CurrentZone(); !ok {
@@ -357,7 +362,7 @@ func ParseOutputsFile(name string, data []byte, stack string) (*Outputs, error) 
 }
 
 func isRelevantKey(k string) bool {
-	for _, r := range outputkeys.Required {
+	for _, r := range append(outputkeys.Required, accessKeys...) {
 		if r == k {
 			return true
 		}

@@ -37,6 +37,8 @@ import (
 const (
 	DefaultToken    = "coiledtest-token"
 	DefaultUsername = "alice"
+	// DefaultRolePrincipal is the allowed_principal the fake gives.
+	DefaultRolePrincipal = "arn:aws:iam::999988887777:role/coiledtest-control-plane"
 )
 
 // DefaultProgress are the progress messages sent during a successful update
@@ -76,6 +78,9 @@ type Options struct {
 	// Progress are the progress messages sent during a successful update;
 	// nil means DefaultProgress.
 	Progress []string
+	// RolePrincipal is the allowed_principal start-role-assumption-setup
+	// answers; empty means DefaultRolePrincipal.
+	RolePrincipal string
 }
 
 // DefaultBackendOptions returns the settings a new workspace answers with: a
@@ -106,6 +111,11 @@ const (
 	RouteMemberships    Route = "memberships"     // GET /api/v2/user/me/memberships
 	RouteBackendOptions Route = "backend_options" // GET /api/v1/{workspace}/backend_options/
 	RouteWebsocket      Route = "websocket"       // /ws/api/v1/{workspace}/cluster-info/
+	// The cross-account role calls (shared/coiled-iam.md), all POST
+	// /api/v2/cloud-credentials/account/{workspace}/…
+	RouteStartRole    Route = "start-role-assumption-setup"
+	RouteCheckRole    Route = "check-role-assumption"
+	RouteCompleteRole Route = "complete-role-assumption-setup"
 )
 
 // HTTPFault is a failure injected into an HTTP answer.
@@ -213,6 +223,7 @@ type Server struct {
 	httpFaults  map[Route][]HTTPFault
 	rejectToken int
 	wsFault     WSFault
+	role        roleState
 }
 
 // New starts a fake on a free 127.0.0.1 port. Call Close when done.
@@ -226,11 +237,15 @@ func New(opts Options) *Server {
 	if opts.Progress == nil {
 		opts.Progress = DefaultProgress
 	}
+	if opts.RolePrincipal == "" {
+		opts.RolePrincipal = DefaultRolePrincipal
+	}
 	s := &Server{
 		opts:       opts,
 		closing:    make(chan struct{}),
 		stored:     map[string]map[string]any{},
 		httpFaults: map[Route][]HTTPFault{},
+		role:       newRoleState(),
 	}
 	for _, w := range opts.Workspaces {
 		if w.Name == "" {
@@ -249,6 +264,9 @@ func New(opts Options) *Server {
 	mux.HandleFunc("GET /api/v2/user/me/memberships", s.handleMemberships)
 	mux.HandleFunc("GET /api/v1/{workspace}/backend_options/", s.handleBackendOptions)
 	mux.HandleFunc("GET /ws/api/v1/{workspace}/cluster-info/", s.handleWebsocket)
+	mux.HandleFunc("POST /api/v2/cloud-credentials/account/{workspace}/start-role-assumption-setup", s.handleStartRole)
+	mux.HandleFunc("POST /api/v2/cloud-credentials/account/{workspace}/check-role-assumption", s.handleCheckRole)
+	mux.HandleFunc("POST /api/v2/cloud-credentials/account/{workspace}/complete-role-assumption-setup", s.handleCompleteRole)
 	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		s.record(r, "", http.StatusNotFound)
 		writeJSON(w, http.StatusNotFound, map[string]any{"detail": "Not found."})
@@ -571,6 +589,9 @@ func (s *Server) handleWebsocket(w http.ResponseWriter, r *http.Request) {
 	} else {
 		up.Data, _ = up.Message["data"].(map[string]any)
 		up.Invalid = validateMessage(up.Message)
+		if len(up.Invalid) == 0 {
+			up.Invalid = s.checkAccountRole(workspace, up.Data)
+		}
 	}
 	idx := s.addUpdate(up)
 	setClose := func(code int) {
@@ -642,7 +663,7 @@ func (s *Server) handleWebsocket(w http.ResponseWriter, r *http.Request) {
 	}
 	if fault.Kind != WSNotStored {
 		s.mu.Lock()
-		s.stored[workspace] = stripCredentials(normalize(up.Data))
+		s.stored[workspace] = s.dropRoleIfFaulty(stripCredentials(normalize(up.Data)))
 		s.updates[idx].Stored = true
 		s.mu.Unlock()
 	}
@@ -700,10 +721,19 @@ func ValidateBackendOptions(data map[string]any) []string {
 		bad = append(bad, fmt.Sprintf("options.provider_name is %v, want aws", opts["provider_name"]))
 	}
 	region := str(opts, "options.", "aws_region_name")
-	if _, ok := opts["account_role"].(string); !ok {
+	role, ok := opts["account_role"].(string)
+	if !ok {
 		bad = append(bad, "options.account_role must be a string")
 	}
-	if creds, ok := opts["credentials"].(map[string]any); ok {
+	if role != "" {
+		// Role mode: Coiled acts through the role; keys would be ambiguous.
+		if !roleARNRE.MatchString(role) {
+			bad = append(bad, fmt.Sprintf("options.account_role %q is not an IAM role ARN", role))
+		}
+		if _, has := opts["credentials"]; has {
+			bad = append(bad, "options.credentials must be absent when options.account_role is set")
+		}
+	} else if creds, ok := opts["credentials"].(map[string]any); ok {
 		str(creds, "options.credentials.", "aws_access_key")
 		str(creds, "options.credentials.", "aws_secret_key")
 	} else {
@@ -747,7 +777,12 @@ func ValidateBackendOptions(data map[string]any) []string {
 	if !ok {
 		return append(bad, "registry is not an object")
 	}
-	if reg["type"] == "ecr" {
+	if reg["type"] == "ecr" && role != "" {
+		if _, has := reg["credentials"]; has {
+			bad = append(bad, "registry.credentials must be absent when options.account_role is set")
+		}
+		str(reg, "registry.", "region")
+	} else if reg["type"] == "ecr" {
 		if creds, ok := reg["credentials"].(map[string]any); ok {
 			str(creds, "registry.credentials.", "aws_access_key_id")
 			str(creds, "registry.credentials.", "aws_secret_access_key")

@@ -66,3 +66,30 @@ func TestValidateBackendOptions(t *testing.T) {
 		}
 	}
 }
+
+func TestValidateBackendOptionsRoleMode(t *testing.T) {
+	t.Parallel()
+	data := map[string]any{"backend": "vm", "options": map[string]any{
+		"aws_region_name": "us-east-2", "account_role": "arn:aws:iam::111122223333:role/r",
+		"credentials": map[string]any{"aws_access_key": "A", "aws_secret_key": "S"},
+		"firewall":    map[string]any{}, "firewall_spec": map[string]any{}, "zone": nil,
+		"provider_name": "aws", "type": "aws_cloudbridge_backend_options",
+		"network": map[string]any{"network_id": "vpc-1", "scheduler_subnet_id": "subnet-1", "worker_subnet_id": "subnet-1",
+			"scheduler_firewall_id": "sg-1", "firewall_id": "sg-2", "give_workers_public_ip": true},
+	}, "registry": map[string]any{"type": "ecr", "region": "us-east-2", "credentials": map[string]any{}}}
+	all := strings.Join(ValidateBackendOptions(data), "\n")
+	for _, want := range []string{"options.credentials must be absent", "registry.credentials must be absent"} {
+		if !strings.Contains(all, want) {
+			t.Errorf("problems lack %q:\n%s", want, all)
+		}
+	}
+	delete(data["options"].(map[string]any), "credentials")
+	delete(data["registry"].(map[string]any), "credentials")
+	if bad := ValidateBackendOptions(data); len(bad) != 0 {
+		t.Errorf("valid role payload refused: %v", bad)
+	}
+	data["options"].(map[string]any)["account_role"] = "coiled"
+	if all := strings.Join(ValidateBackendOptions(data), "\n"); !strings.Contains(all, "not an IAM role ARN") {
+		t.Errorf("bad role accepted: %s", all)
+	}
+}

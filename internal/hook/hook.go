@@ -67,6 +67,10 @@ type flags struct {
 	dryRun      bool
 	verbose     bool
 	timeout     time.Duration
+	// IAM access (role.go, rolesetup.go).
+	replaceRole    bool
+	startRoleSetup bool
+	roleSetupFile  string
 }
 
 // Usage is the help text printed for -h and usage errors.
@@ -79,8 +83,16 @@ Sends the network of a deployed coilednet stack to your Coiled workspace.
 
 Coiled server, token and workspace: DASK_COILED__SERVER, DASK_COILED__TOKEN,
 DASK_COILED__WORKSPACE, or the dask config written by ` + "`coiled login`" + `.
-AWS keys Coiled will act as: COILED_AWS_ACCESS_KEY_ID and
-COILED_AWS_SECRET_ACCESS_KEY (environment only).
+How Coiled acts in your AWS account: the stack's role (output CoiledRoleArn;
+the hook completes Coiled's role setup), the key of the stack's IAM user
+(output CoiledAccessKeySecretArn, read from Secrets Manager), else the keys in
+COILED_AWS_ACCESS_KEY_ID and COILED_AWS_SECRET_ACCESS_KEY (environment only),
+else the workspace's own role. Keys never replace a role the workspace uses
+without --replace-role-with-keys.
+
+Before deploying with -c coiledAccess=role:
+  go run ./bin/coiled-hook --start-role-setup --workspace acme
+prints coiledPrincipal=… and coiledExternalId=… (scripts/deploy does this).
 
 Exit status: 0 done, 1 Coiled refused or failed, 2 bad usage or inputs
 (nothing sent).
@@ -99,6 +111,9 @@ func parseFlags(args []string, stderr io.Writer) (*flags, int, bool) {
 	fs.BoolVar(&f.dryRun, "dry-run", false, "check the token and read the current settings, print the payload (secrets redacted) and the equivalent coiled.set_backend_options call; change nothing")
 	fs.BoolVar(&f.verbose, "verbose", false, "log each request and decision to stderr (never secrets)")
 	fs.DurationVar(&f.timeout, "timeout", DefaultTimeout, "overall time limit")
+	fs.BoolVar(&f.replaceRole, "replace-role-with-keys", false, "allow access keys to replace the cross-account role the workspace (or the stack) uses; without it the hook refuses (exit 2)")
+	fs.BoolVar(&f.startRoleSetup, "start-role-setup", false, "before a coiledAccess=role deploy: get the principal and external ID from Coiled (or reuse those in --role-setup-file) and print them as coiledPrincipal=… and coiledExternalId=… lines on stdout")
+	fs.StringVar(&f.roleSetupFile, "role-setup-file", DefaultRoleSetupFile, "where --start-role-setup keeps the principal and external ID per server and workspace (`FILE`)")
 	fs.Usage = func() {
 		fmt.Fprint(stderr, Usage)
 		fs.PrintDefaults()
@@ -114,8 +129,12 @@ func parseFlags(args []string, stderr io.Writer) (*flags, int, bool) {
 		fs.Usage()
 		return nil, ExitUsage, false
 	}
-	if f.outputsFile == "" && f.stack == "" {
+	if f.outputsFile == "" && f.stack == "" && !f.startRoleSetup {
 		fmt.Fprintln(stderr, "coiled-hook: error: say where the network IDs come from: --outputs-file FILE (written by `cdk deploy --outputs-file FILE`) or --stack NAME (read from CloudFormation)")
+		return nil, ExitUsage, false
+	}
+	if f.startRoleSetup && f.dryRun {
+		fmt.Fprintln(stderr, "coiled-hook: error: --dry-run does not apply to --start-role-setup (which changes nothing in the workspace)")
 		return nil, ExitUsage, false
 	}
 	if f.timeout <= 0 {
@@ -170,6 +189,9 @@ type run struct {
 	out, err io.Writer
 	step     string
 	settings coiled.Settings
+	red      *redactor
+	acc      access
+	network  coiled.Network
 }
 
 func (r *run) errorf(code int, format string, args ...any) int {
@@ -209,7 +231,7 @@ func (rn *Runner) Run(ctx context.Context, args []string) int {
 	if stderr == nil {
 		stderr = io.Discard
 	}
-	r := &run{Runner: rn, env: env, out: redactWriter{stdout, red}, err: redactWriter{stderr, red}}
+	r := &run{Runner: rn, env: env, out: redactWriter{stdout, red}, err: redactWriter{stderr, red}, red: red}
 
 	f, code, ok := parseFlags(args, r.err)
 	if !ok {
@@ -220,8 +242,8 @@ func (rn *Runner) Run(ctx context.Context, args []string) int {
 	defer cancel()
 
 	// Local checks first: nothing leaves the machine until they pass.
-	creds, err := coiled.AWSCredentialsFromEnv(env)
-	if err != nil {
+	creds, envKeys, err := coiled.OptionalAWSCredentialsFromEnv(env)
+	if err != nil && !f.startRoleSetup {
 		return r.errorf(ExitUsage, "%v", err)
 	}
 	red.add(creds.SecretAccessKey)
@@ -248,6 +270,9 @@ func (rn *Runner) Run(ctx context.Context, args []string) int {
 	if f.verbose {
 		client.Logf = func(format string, args ...any) { r.verbosef(format, args...) }
 	}
+	if f.startRoleSetup {
+		return r.startRoleSetup(ctx, client)
+	}
 
 	outputs, subnetZone, code, ok := r.readOutputs(ctx)
 	if !ok {
@@ -262,6 +287,12 @@ func (rn *Runner) Run(ctx context.Context, args []string) int {
 		FirewallID:          outputs.FirewallID,
 		GiveWorkersPublicIP: outputs.GiveWorkersPublicIP,
 	}
+	r.network = network
+	acc, code, ok := r.resolveAccess(ctx, outputs, creds, envKeys)
+	if !ok {
+		return code
+	}
+	r.acc = acc
 
 	// Step 1: check the token, resolve the workspace.
 	r.step = "checking the Coiled token (GET /api/v2/user/me)"
@@ -292,10 +323,11 @@ func (rn *Runner) Run(ctx context.Context, args []string) int {
 
 	// Step 3: build the payload.
 	plan, err := coiled.PlanAWSNetwork(current, coiled.AWSNetworkUpdate{
-		Region: outputs.Region, Network: network, Credentials: creds, SubnetZone: subnetZone,
+		Region: outputs.Region, Network: network, Credentials: acc.creds, SubnetZone: subnetZone,
+		AccountRole: acc.stackRole, ReplaceRole: f.replaceRole,
 	})
 	if err != nil {
-		return r.errorf(ExitUsage, "%v", err)
+		return r.planError(err, workspace)
 	}
 	for _, w := range plan.Warnings {
 		r.warnf("%s", w)
@@ -303,7 +335,13 @@ func (rn *Runner) Run(ctx context.Context, args []string) int {
 	r.verbosef("carried over from the current settings: %s", listOrNone(plan.Carried))
 
 	if f.dryRun {
+		r.dryRunRole(workspace, outputs.Region, plan)
 		return r.dryRun(workspace, plan)
+	}
+	if acc.stackRole != "" {
+		if code, ok := r.setUpStackRole(ctx, client, workspace, outputs.Region); !ok {
+			return code
+		}
 	}
 
 	// Step 4: send it.
@@ -322,15 +360,15 @@ func (rn *Runner) Run(ctx context.Context, args []string) int {
 	if err != nil {
 		return r.coiledError(ctx, err, workspace)
 	}
-	if diffs := coiled.NetworkMismatches(stored, outputs.Region, network); len(diffs) > 0 {
-		return r.errorf(ExitFailed, "Coiled said FINISHED, but workspace %s's settings do not show the network sent:\n  - %s\nCheck the workspace's settings in the Coiled web UI, then rerun the hook.",
-			workspace, strings.Join(diffs, "\n  - "))
+	if code := r.readBack(stored, workspace, outputs.Region, plan); code != ExitOK {
+		return code
 	}
 	storedOpts, _ := stored["options"].(map[string]any)
 	if z, _ := storedOpts["zone"].(string); z != plan.Zone {
 		r.warnf("Coiled stored zone %q, sent %q", z, plan.Zone)
 	}
 	r.summary(workspace, outputs.Region, plan.Zone, network)
+	fmt.Fprintf(r.out, "  Coiled acts as      %s\n", r.accessSummary(plan))
 	return ExitOK
 }
 
@@ -382,8 +420,12 @@ func (r *run) dryRun(workspace string, plan *coiled.Plan) int {
 	b := strings.TrimSuffix(buf.String(), "\n")
 	fmt.Fprintf(r.out, "\nDry run: this update_options payload would be sent to workspace %s on %s (secrets redacted):\n%s\n",
 		workspace, r.settings.Server, b)
-	fmt.Fprintf(r.out, "\nThe same with the official client (pip install coiled; the keys are read from the environment):\n\n%s",
-		coiled.PythonCall(workspace, plan.BackendOptions))
+	if plan.Access == coiled.AccessRole {
+		fmt.Fprintf(r.out, "\nWith the official client:\n%s", coiled.PythonCall(workspace, plan.BackendOptions))
+	} else {
+		fmt.Fprintf(r.out, "\nThe same with the official client (pip install coiled; the keys are read from the environment):\n\n%s",
+			coiled.PythonCall(workspace, plan.BackendOptions))
+	}
 	fmt.Fprintln(r.out, "\nDry run: nothing was sent to Coiled.")
 	return ExitOK
 }

@@ -573,10 +573,18 @@ func runHook(t *testing.T, d *deployment, srv *coiledtest.Server, args ...string
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
 	cmd := exec.CommandContext(ctx, hookBin, args...)
+	keys := []string{"COILED_AWS_ACCESS_KEY_ID=AKIAE2EEXAMPLE", "COILED_AWS_SECRET_ACCESS_KEY=" + awsSecret}
+	if d.outputs != nil && d.outputs.Access.Mode() == "role" {
+		// A role stack: Coiled acts through the stack's role and the hook
+		// refuses keys over it. The fake must know the external ID the
+		// deploy used (a real deploy gets it from start-role-assumption-setup).
+		srv.IssueRoleSetup("acme", d.outputs.Access.ExternalID)
+		keys = nil
+	}
 	cmd.Env = append(append([]string{}, d.env...),
 		"HOME="+t.TempDir(), "DASK_CONFIG="+t.TempDir(),
-		"DASK_COILED__SERVER="+srv.URL(), "DASK_COILED__TOKEN="+srv.Token(),
-		"COILED_AWS_ACCESS_KEY_ID=AKIAE2EEXAMPLE", "COILED_AWS_SECRET_ACCESS_KEY="+awsSecret)
+		"DASK_COILED__SERVER="+srv.URL(), "DASK_COILED__TOKEN="+srv.Token())
+	cmd.Env = append(cmd.Env, keys...)
 	var out bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &out, &out
 	if err := cmd.Run(); err != nil {
