@@ -47,10 +47,10 @@ func TestChooseZone(t *testing.T) {
 		{"known, same set", "us-east-2a", "us-east-2a", "us-east-2a", ""},
 		{"known, other set", "us-east-2a", "us-east-2c", "us-east-2a", "had zone us-east-2c; replaced by us-east-2a"},
 		{"known, other region set", "us-east-2a", "eu-west-1a", "us-east-2a", "replaced by us-east-2a"},
-		{"unknown, none set", "", nil, "", ""},
-		{"unknown, in region kept", "", "us-east-2c", "us-east-2c", ""},
-		{"unknown, other region dropped", "", "us-west-1b", "", "not in region us-east-2; sending no zone (null)"},
-		{"unknown, non-string ignored", "", 5.0, "", ""},
+		{"unknown, none set", "", nil, "", "unknown; sending no zone (null)"},
+		{"unknown, stored zone of the region not kept", "", "us-east-2c", "", "the workspace's zone us-east-2c is not kept"},
+		{"unknown, other region dropped", "", "us-west-1b", "", "zone us-west-1b is not kept"},
+		{"unknown, non-string ignored", "", 5.0, "", "unknown; sending no zone (null)"},
 	} {
 		zone, warn := ChooseZone("us-east-2", tc.subnetZone, tc.current)
 		if zone != tc.zone || (tc.warn == "") != (warn == "") || !strings.Contains(warn, tc.warn) {
@@ -86,7 +86,8 @@ func TestPlanAWSNetwork(t *testing.T) {
 		if !reflect.DeepEqual(p.BackendOptions, want) {
 			t.Errorf("got  %#v\nwant %#v", p.BackendOptions, want)
 		}
-		if len(p.Warnings) != 0 {
+		// The subnets' zone is unknown here: null, and the user is told.
+		if len(p.Warnings) != 1 || !strings.Contains(p.Warnings[0], "unknown; sending no zone (null)") {
 			t.Errorf("warnings %v", p.Warnings)
 		}
 	})

@@ -337,3 +337,26 @@ func (c *checker) subnetCidr(id string) (netip.Prefix, bool) {
 	p, err := netip.ParsePrefix(aws.ToString(s.CidrBlock))
 	return p, err == nil
 }
+
+// SubnetZones returns the Availability Zone of each subnet (subnet ID → AZ)
+// with DescribeSubnets; a subnet that does not exist is missing
+// from the map.
+func SubnetZones(ctx context.Context, client EC2, ids ...string) (map[string]string, error) {
+	zones := map[string]string{}
+	for _, id := range ids {
+		if _, done := zones[id]; done {
+			continue
+		}
+		out, err := client.DescribeSubnets(ctx, &ec2.DescribeSubnetsInput{SubnetIds: []string{id}})
+		if err != nil {
+			if isNotFound(err) {
+				continue
+			}
+			return nil, &APIError{"DescribeSubnets", err}
+		}
+		for _, s := range out.Subnets {
+			zones[aws.ToString(s.SubnetId)] = aws.ToString(s.AvailabilityZone)
+		}
+	}
+	return zones, nil
+}

@@ -5,6 +5,7 @@ import (
 
 	"github.com/coilednet/coilednet/coiled/coiledtest"
 	"github.com/coilednet/coilednet/internal/motoserver"
+	"github.com/coilednet/coilednet/stackoutputs"
 )
 
 // TestStackModeAgainstMoto reads the outputs from CloudFormation (moto) with
@@ -19,8 +20,15 @@ func TestStackModeAgainstMoto(t *testing.T) {
 	motoserver.CreateStack(t, endpoint, "CoilednetStack", outputs)
 	motoserver.CreateStack(t, endpoint, "OtherStack", map[string]string{"Unrelated": "x"})
 
+	// The stack's outputs come from CloudFormation (moto); the network they
+	// name exists only in a fake EC2 (moto's would not hold these IDs).
+	parsed, err := stackoutputs.Parse("CoilednetStack", outputs)
+	if err != nil {
+		t.Fatal(err)
+	}
 	newMotoHarness := func(t *testing.T) *harness {
 		h := newHarness(t, coiledtest.Options{})
+		h.ec2 = healthyEC2(parsed)
 		for k, v := range motoserver.Environ(endpoint) {
 			h.env[k] = v
 		}
