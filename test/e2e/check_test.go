@@ -7,21 +7,12 @@ package e2e
 // fail with the named failure and nothing is sent; a network built with the
 // EC2 API alone is checked and sent with --network.
 //
-// Where moto's EC2 differs from AWS for what the check reads, the suite
-// makes the emulated network what the deployed template declares, through
-// the EC2 API, before checking (repairEmulator). The check itself is not
-// weakened:
-//   - moto does not link a CloudFormation AWS::EC2::SubnetRouteTableAssociation
-//     to its route table (DescribeRouteTables shows no association, so every
-//     subnet would fall back to the main table, which has no default route):
-//     the suite calls AssociateRouteTable for each association the template
-//     declares;
-//   - moto ignores EnableDnsHostnames: true on a CloudFormation AWS::EC2::VPC
-//     (its VPCs start with DNS hostnames off): the suite calls
-//     ModifyVpcAttribute as the template says;
-//   - moto ignores SourceDestCheck: false on a CloudFormation
-//     AWS::EC2::Instance (CDK's NAT instance): the suite calls
-//     ModifyInstanceAttribute as the template says.
+// Where moto's EC2 differs from AWS for what the check reads (route-table
+// associations made by CloudFormation not linked, the VPC's
+// EnableDnsHostnames and the NAT instance's SourceDestCheck ignored), the
+// suite first makes the emulated network what the deployed template
+// declares, through the EC2 API (motoserver.RepairStack). The check itself
+// is not weakened.
 
 import (
 	"bytes"
@@ -48,35 +39,15 @@ import (
 const exitCheckFailed = 3
 
 // repairEmulator applies, through the EC2 API, what the deployed template
-// declares and moto leaves out (see the top of this file).
+// declares and moto leaves out (motoserver.RepairStack).
 func repairEmulator(t *testing.T, d *deployment) {
 	t.Helper()
-	ctx := context.Background()
-	for _, a := range d.resourcesOfType("AWS::EC2::SubnetRouteTableAssociation") {
-		p := d.props(a)
-		subnet, rt := d.physical[refOf(p["SubnetId"])], d.physical[refOf(p["RouteTableId"])]
-		if subnet == "" || rt == "" {
-			t.Fatalf("association %s: subnet %q, route table %q not in the stack", a, subnet, rt)
-		}
-		if _, err := d.ec2.AssociateRouteTable(ctx, &ec2.AssociateRouteTableInput{SubnetId: aws.String(subnet), RouteTableId: aws.String(rt)}); err != nil {
-			t.Fatalf("associating %s with %s: %v", subnet, rt, err)
-		}
+	if err := motoserver.RepairStack(context.Background(), d.endpoint, stackName); err != nil {
+		t.Fatal(err)
 	}
-	for _, v := range d.resourcesOfType("AWS::EC2::VPC") {
-		if on, _ := d.props(v)["EnableDnsHostnames"].(bool); on {
-			if _, err := d.ec2.ModifyVpcAttribute(ctx, &ec2.ModifyVpcAttributeInput{VpcId: aws.String(d.physical[v]),
-				EnableDnsHostnames: &ec2types.AttributeBooleanValue{Value: aws.Bool(true)}}); err != nil {
-				t.Fatalf("DNS hostnames of %s: %v", d.physical[v], err)
-			}
-		}
-	}
-	for _, i := range d.resourcesOfType("AWS::EC2::Instance") {
-		if check, ok := d.props(i)["SourceDestCheck"].(bool); ok && !check {
-			if _, err := d.ec2.ModifyInstanceAttribute(ctx, &ec2.ModifyInstanceAttributeInput{InstanceId: aws.String(d.physical[i]),
-				SourceDestCheck: &ec2types.AttributeBooleanValue{Value: aws.Bool(false)}}); err != nil {
-				t.Fatalf("source/dest check of %s: %v", d.physical[i], err)
-			}
-		}
+	// Run twice: it must be idempotent (the sandbox may repair a stack again).
+	if err := motoserver.RepairStack(context.Background(), d.endpoint, stackName); err != nil {
+		t.Fatalf("second repair: %v", err)
 	}
 }
 
