@@ -210,9 +210,11 @@ func ZoneInRegion(zone, region string) bool {
 }
 
 // ChooseZone decides the zone to send. When the subnets' zone is known it is
-// sent, with a warning if the workspace had a different zone. Otherwise the
-// current zone is kept if it lies in region, else null is sent with a
-// warning. current is the workspace's options.zone as read (nil, string, …).
+// sent, with a warning if the workspace had a different zone. Otherwise no
+// zone (null) is sent, with a warning: a zone the subnets are not in would
+// make Coiled launch where the subnets are not, so the workspace's stored
+// zone is never kept for subnets whose zone is unknown. current is the
+// workspace's options.zone as read (nil, string, …).
 func ChooseZone(region, subnetZone string, current any) (zone, warning string) {
 	cur, _ := current.(string)
 	cur = strings.TrimSpace(cur)
@@ -222,13 +224,10 @@ func ChooseZone(region, subnetZone string, current any) (zone, warning string) {
 		}
 		return subnetZone, ""
 	}
-	if cur == "" {
-		return "", ""
+	if cur != "" {
+		return "", fmt.Sprintf("zone: the Availability Zone of the subnets sent is unknown, so the workspace's zone %s is not kept (the subnets may lie elsewhere); sending no zone (null), so Coiled picks one", cur)
 	}
-	if ZoneInRegion(cur, region) {
-		return cur, ""
-	}
-	return "", fmt.Sprintf("zone: the workspace had zone %s, which is not in region %s; sending no zone (null), so Coiled picks one", cur, region)
+	return "", "zone: the Availability Zone of the subnets sent is unknown; sending no zone (null), so Coiled picks one"
 }
 
 // providerOf mirrors the coiled client's get_account_provider_name.

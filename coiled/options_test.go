@@ -47,10 +47,10 @@ func TestChooseZone(t *testing.T) {
 		{"known, same set", "us-east-2a", "us-east-2a", "us-east-2a", ""},
 		{"known, other set", "us-east-2a", "us-east-2c", "us-east-2a", "had zone us-east-2c; replaced by us-east-2a"},
 		{"known, other region set", "us-east-2a", "eu-west-1a", "us-east-2a", "replaced by us-east-2a"},
-		{"unknown, none set", "", nil, "", ""},
-		{"unknown, in region kept", "", "us-east-2c", "us-east-2c", ""},
-		{"unknown, other region dropped", "", "us-west-1b", "", "not in region us-east-2; sending no zone (null)"},
-		{"unknown, non-string ignored", "", 5.0, "", ""},
+		{"unknown, none set", "", nil, "", "unknown; sending no zone (null)"},
+		{"unknown, stored zone of the region not kept", "", "us-east-2c", "", "the workspace's zone us-east-2c is not kept"},
+		{"unknown, other region dropped", "", "us-west-1b", "", "zone us-west-1b is not kept"},
+		{"unknown, non-string ignored", "", 5.0, "", "unknown; sending no zone (null)"},
 	} {
 		zone, warn := ChooseZone("us-east-2", tc.subnetZone, tc.current)
 		if zone != tc.zone || (tc.warn == "") != (warn == "") || !strings.Contains(warn, tc.warn) {
@@ -86,7 +86,8 @@ func TestPlanAWSNetwork(t *testing.T) {
 		if !reflect.DeepEqual(p.BackendOptions, want) {
 			t.Errorf("got  %#v\nwant %#v", p.BackendOptions, want)
 		}
-		if len(p.Warnings) != 0 {
+		// The subnets' zone is unknown here: null, and the user is told.
+		if len(p.Warnings) != 1 || !strings.Contains(p.Warnings[0], "unknown; sending no zone (null)") {
 			t.Errorf("warnings %v", p.Warnings)
 		}
 	})
@@ -239,7 +240,7 @@ func TestPlanAccess(t *testing.T) {
 		return
 	}
 	t.Run("no keys keeps the workspace's role, silently", func(t *testing.T) {
-		p, err := PlanAWSNetwork(roleWorkspace(workspaceRole), AWSNetworkUpdate{Region: "us-east-2", Network: testNet})
+		p, err := PlanAWSNetwork(roleWorkspace(workspaceRole), AWSNetworkUpdate{Region: "us-east-2", Network: testNet, SubnetZone: "us-east-2a"})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -292,7 +293,7 @@ func TestPlanAccess(t *testing.T) {
 		}
 	})
 	t.Run("the stack's role, no keys", func(t *testing.T) {
-		p, err := PlanAWSNetwork(nil, AWSNetworkUpdate{Region: "us-east-2", Network: testNet, AccountRole: stackRole})
+		p, err := PlanAWSNetwork(nil, AWSNetworkUpdate{Region: "us-east-2", Network: testNet, AccountRole: stackRole, SubnetZone: "us-east-2a"})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -334,7 +335,7 @@ func TestPlanAccess(t *testing.T) {
 		}
 	})
 	t.Run("python call has no equivalent for a role", func(t *testing.T) {
-		p, _ := PlanAWSNetwork(roleWorkspace(workspaceRole), AWSNetworkUpdate{Region: "us-east-2", Network: testNet})
+		p, _ := PlanAWSNetwork(roleWorkspace(workspaceRole), AWSNetworkUpdate{Region: "us-east-2", Network: testNet, SubnetZone: "us-east-2a"})
 		got := PythonCall("acme", p.BackendOptions)
 		if strings.Contains(got, "set_backend_options(") || !strings.Contains(got, "No equivalent") || !strings.Contains(got, workspaceRole) {
 			t.Errorf("python call for a role: %s", got)

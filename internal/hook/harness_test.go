@@ -12,6 +12,8 @@ import (
 	"time"
 
 	"github.com/coilednet/coilednet/coiled/coiledtest"
+	"github.com/coilednet/coilednet/netcheck"
+	"github.com/coilednet/coilednet/netcheck/netchecktest"
 )
 
 // Secrets used by every test; assertNoSecrets checks none reaches the output.
@@ -80,6 +82,14 @@ type harness struct {
 
 	mu     sync.Mutex
 	sleeps []time.Duration
+
+	// ec2 is the fake EC2 the network check sees; nil means a healthy
+	// network built from the outputs file the run names (fakeEC2For).
+	ec2 *netchecktest.Fake
+	// ec2Err, when set, is what the EC2 factory returns (no AWS access).
+	ec2Err error
+	// ec2Regions records the regions the factory was asked for.
+	ec2Regions []string
 }
 
 type result struct {
@@ -155,6 +165,18 @@ func (h *harness) run(args ...string) result {
 			return ctx.Err()
 		},
 		RequestTimeout: 5 * time.Second,
+		NewEC2: func(ctx context.Context, region string, env func(string) string) (netcheck.EC2, error) {
+			h.mu.Lock()
+			defer h.mu.Unlock()
+			h.ec2Regions = append(h.ec2Regions, region)
+			if h.ec2Err != nil {
+				return nil, h.ec2Err
+			}
+			if h.ec2 != nil {
+				return h.ec2, nil
+			}
+			return fakeEC2For(args), nil
+		},
 	}
 	code := r.Run(context.Background(), args)
 	res := result{code: code, stdout: out.String(), stderr: errb.String()}

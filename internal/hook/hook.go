@@ -51,6 +51,9 @@ type Runner struct {
 	// RequestTimeout bounds each HTTP request and websocket handshake
 	// (0 means coiled.DefaultRequestTimeout).
 	RequestTimeout time.Duration
+	// NewEC2 makes the EC2 client of the network check (nil means
+	// DefaultEC2: the AWS SDK's default chain).
+	NewEC2 EC2Factory
 }
 
 // Run runs the hook with args (without the program name) and returns the
@@ -71,6 +74,7 @@ type flags struct {
 	replaceRole    bool
 	startRoleSetup bool
 	roleSetupFile  string
+	checkFlags
 }
 
 // Usage is the help text printed for -h and usage errors.
@@ -80,6 +84,12 @@ Sends the network of a deployed coilednet stack to your Coiled workspace.
 
   go run ./bin/coiled-hook --outputs-file cdk-outputs.json
   go run ./bin/coiled-hook --stack CoiledNetwork      (reads CloudFormation)
+  go run ./bin/coiled-hook --check --outputs-file cdk-outputs.json   (check only)
+  go run ./bin/coiled-hook --network vpc-…,subnet-…,subnet-…,sg-…,sg-… \
+      --workers-public-ip false --region us-east-2    (a network built elsewhere)
+
+Every send first checks the live network with the EC2 API (read-only; AWS
+credentials as for --stack) and stops, sending nothing, when a check fails.
 
 Coiled server, token and workspace: DASK_COILED__SERVER, DASK_COILED__TOKEN,
 DASK_COILED__WORKSPACE, or the dask config written by ` + "`coiled login`" + `.
@@ -95,7 +105,7 @@ Before deploying with -c coiledAccess=role:
 prints coiledPrincipal=… and coiledExternalId=… (scripts/deploy does this).
 
 Exit status: 0 done, 1 Coiled refused or failed, 2 bad usage or inputs
-(nothing sent).
+(nothing sent), 3 the network check failed (nothing sent).
 
 Flags:
 `
@@ -114,6 +124,7 @@ func parseFlags(args []string, stderr io.Writer) (*flags, int, bool) {
 	fs.BoolVar(&f.replaceRole, "replace-role-with-keys", false, "allow access keys to replace the cross-account role the workspace (or the stack) uses; without it the hook refuses (exit 2)")
 	fs.BoolVar(&f.startRoleSetup, "start-role-setup", false, "before a coiledAccess=role deploy: get the principal and external ID from Coiled (or reuse those in --role-setup-file) and print them as coiledPrincipal=… and coiledExternalId=… lines on stdout")
 	fs.StringVar(&f.roleSetupFile, "role-setup-file", DefaultRoleSetupFile, "where --start-role-setup keeps the principal and external ID per server and workspace (`FILE`)")
+	addCheckFlags(fs, &f.checkFlags)
 	fs.Usage = func() {
 		fmt.Fprint(stderr, Usage)
 		fs.PrintDefaults()
@@ -129,8 +140,11 @@ func parseFlags(args []string, stderr io.Writer) (*flags, int, bool) {
 		fs.Usage()
 		return nil, ExitUsage, false
 	}
-	if f.outputsFile == "" && f.stack == "" && !f.startRoleSetup {
-		fmt.Fprintln(stderr, "coiled-hook: error: say where the network IDs come from: --outputs-file FILE (written by `cdk deploy --outputs-file FILE`) or --stack NAME (read from CloudFormation)")
+	if f.outputsFile == "" && f.stack == "" && f.network == "" && !f.startRoleSetup {
+		fmt.Fprintln(stderr, "coiled-hook: error: say where the network IDs come from: --outputs-file FILE (written by `cdk deploy --outputs-file FILE`), --stack NAME (read from CloudFormation) or --network vpc-…,subnet-…,subnet-…,sg-…,sg-…")
+		return nil, ExitUsage, false
+	}
+	if !f.checkFlags.validate(f.outputsFile, f.stack, f.zone, stderr) {
 		return nil, ExitUsage, false
 	}
 	if f.startRoleSetup && f.dryRun {
@@ -240,6 +254,9 @@ func (rn *Runner) Run(ctx context.Context, args []string) int {
 	r.f = f
 	ctx, cancel := context.WithTimeout(ctx, f.timeout)
 	defer cancel()
+	if f.check {
+		return r.checkOnly(ctx)
+	}
 
 	// Local checks first: nothing leaves the machine until they pass.
 	creds, envKeys, err := coiled.OptionalAWSCredentialsFromEnv(env)
@@ -276,6 +293,9 @@ func (rn *Runner) Run(ctx context.Context, args []string) int {
 
 	outputs, subnetZone, code, ok := r.readOutputs(ctx)
 	if !ok {
+		return code
+	}
+	if subnetZone, code, ok = r.preSend(ctx, outputs, subnetZone); !ok {
 		return code
 	}
 
@@ -375,6 +395,9 @@ func (rn *Runner) Run(ctx context.Context, args []string) int {
 // readOutputs reads and validates the stack outputs and applies --zone. It
 // returns the Availability Zone of the chosen subnets ("" when unknown).
 func (r *run) readOutputs(ctx context.Context) (*stackoutputs.Outputs, string, int, bool) {
+	if r.f.network != "" {
+		return r.networkOutputs()
+	}
 	var outputs *stackoutputs.Outputs
 	var err error
 	if r.f.outputsFile != "" {
@@ -405,7 +428,7 @@ func (r *run) readOutputs(ctx context.Context) (*stackoutputs.Outputs, string, i
 	if zone != "" {
 		where = "zone " + zone
 	}
-	fmt.Fprintf(r.out, "Stack %s: network %s in %s, %s\n", outputs.StackName, outputs.NetworkID, outputs.Region, where)
+	fmt.Fprintf(r.info(), "Stack %s: network %s in %s, %s\n", outputs.StackName, outputs.NetworkID, outputs.Region, where)
 	return outputs, zone, 0, true
 }
 

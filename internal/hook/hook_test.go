@@ -2,6 +2,7 @@ package hook
 
 import (
 	"encoding/json"
+	"errors"
 	"net"
 	"os"
 	"reflect"
@@ -157,19 +158,29 @@ func TestSettingsCarriedOver(t *testing.T) {
 		outputs  map[string]string
 		zone     any
 		warnings []string
+		args     []string // extra flags
+		noAWS    bool     // the EC2 factory fails (no AWS credentials)
 	}{
 		{"zone of the subnets replaces another zone", current("us-east-2c", ecr), publicOutputs(), "us-east-2a",
-			[]string{"had zone us-east-2c; replaced by us-east-2a"}},
-		{"same zone kept silently", current("us-east-2a", ecr), publicOutputs(), "us-east-2a", nil},
-		{"unknown AZ keeps a zone in the region", current("us-east-2c", ecr), withoutZones(publicOutputs()), "us-east-2c", nil},
-		{"unknown AZ drops a zone of another region", current("us-west-1a", ecr), withoutZones(publicOutputs()), nil,
-			[]string{"zone us-west-1a, which is not in region us-east-2; sending no zone (null)"}},
+			[]string{"had zone us-east-2c; replaced by us-east-2a"}, nil, false},
+		{"same zone kept silently", current("us-east-2a", ecr), publicOutputs(), "us-east-2a", nil, nil, false},
+		// Without ZoneN outputs the zone comes from EC2 (the fake puts the
+		// subnets in us-east-2a), never from the workspace's stored zone.
+		{name: "no ZoneN: the subnets' AZ from EC2 replaces a stored zone", current: current("us-east-2c", ecr), outputs: withoutZones(publicOutputs()), zone: "us-east-2a",
+			warnings: []string{"had zone us-east-2c; replaced by us-east-2a"}},
+		{name: "no ZoneN, --no-check: the AZ still comes from EC2", current: current("us-west-1a", ecr), outputs: withoutZones(publicOutputs()), zone: "us-east-2a",
+			warnings: []string{"--no-check", "had zone us-west-1a; replaced by us-east-2a"}, args: []string{"--no-check"}},
+		{name: "no ZoneN, --no-check, no AWS access: null, the stored zone is not kept", current: current("us-east-2c", ecr), outputs: withoutZones(publicOutputs()), zone: nil,
+			warnings: []string{"cannot be read from EC2: no credentials", "zone us-east-2c is not kept", "sending no zone (null)"}, args: []string{"--no-check"}, noAWS: true},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
 			h := newHarness(t, coiledtest.Options{Workspaces: []coiledtest.Workspace{{Slug: "acme", Default: true, BackendOptions: tc.current}}})
-			res := h.run(h.outputsFlag(tc.outputs)...)
+			if tc.noAWS {
+				h.ec2Err = errors.New("no credentials")
+			}
+			res := h.run(append(h.outputsFlag(tc.outputs), tc.args...)...)
 			expect(t, res, ExitOK, tc.warnings...)
 			if tc.warnings == nil && strings.Contains(res.stderr, "warning") {
 				t.Errorf("unexpected warning:\n%s", res.stderr)

@@ -1,10 +1,17 @@
 package hook
 
 import (
+	"context"
+	"strings"
 	"testing"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/ec2"
+	ec2types "github.com/aws/aws-sdk-go-v2/service/ec2/types"
 
 	"github.com/coilednet/coilednet/coiled/coiledtest"
 	"github.com/coilednet/coilednet/internal/motoserver"
+	"github.com/coilednet/coilednet/stackoutputs"
 )
 
 // TestStackModeAgainstMoto reads the outputs from CloudFormation (moto) with
@@ -19,8 +26,15 @@ func TestStackModeAgainstMoto(t *testing.T) {
 	motoserver.CreateStack(t, endpoint, "CoilednetStack", outputs)
 	motoserver.CreateStack(t, endpoint, "OtherStack", map[string]string{"Unrelated": "x"})
 
+	// The stack's outputs come from CloudFormation (moto); the network they
+	// name exists only in a fake EC2 (moto's would not hold these IDs).
+	parsed, err := stackoutputs.Parse("CoilednetStack", outputs)
+	if err != nil {
+		t.Fatal(err)
+	}
 	newMotoHarness := func(t *testing.T) *harness {
 		h := newHarness(t, coiledtest.Options{})
+		h.ec2 = healthyEC2(parsed)
 		for k, v := range motoserver.Environ(endpoint) {
 			h.env[k] = v
 		}
@@ -70,4 +84,46 @@ func TestStackModeAgainstMoto(t *testing.T) {
 			t.Error("requests sent to Coiled")
 		}
 	})
+}
+
+// TestDefaultEC2AgainstMoto checks the production EC2 factory: the region it
+// is given wins over AWS_REGION, and AWS_ENDPOINT_URL_EC2 over
+// AWS_ENDPOINT_URL.
+func TestDefaultEC2AgainstMoto(t *testing.T) {
+	t.Parallel()
+	endpoint := motoserver.Start(t)
+	for _, tc := range []struct {
+		name string
+		env  map[string]string
+	}{
+		{"AWS_ENDPOINT_URL", map[string]string{"AWS_ENDPOINT_URL": endpoint}},
+		{"AWS_ENDPOINT_URL_EC2 wins", map[string]string{"AWS_ENDPOINT_URL": "http://127.0.0.1:1", "AWS_ENDPOINT_URL_EC2": endpoint}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			env := motoserver.Environ(endpoint)
+			env["AWS_REGION"] = "eu-west-1" // the factory's region must win
+			for k, v := range tc.env {
+				env[k] = v
+			}
+			client, err := DefaultEC2(context.Background(), "us-east-1", func(k string) string { return env[k] })
+			if err != nil {
+				t.Fatal(err)
+			}
+			// moto has a default VPC with default subnets in every region:
+			// their AZs show which region the client talks to.
+			out, err := client.DescribeVpcs(context.Background(), &ec2.DescribeVpcsInput{
+				Filters: []ec2types.Filter{{Name: aws.String("is-default"), Values: []string{"true"}}}})
+			if err != nil || len(out.Vpcs) != 1 {
+				t.Fatalf("DescribeVpcs through the factory: %v %v", out, err)
+			}
+			azs, err := client.DescribeSubnets(context.Background(), &ec2.DescribeSubnetsInput{
+				Filters: []ec2types.Filter{{Name: aws.String("vpc-id"), Values: []string{aws.ToString(out.Vpcs[0].VpcId)}}}})
+			if err != nil || len(azs.Subnets) == 0 {
+				t.Fatalf("default subnets: %v", err)
+			}
+			if z := aws.ToString(azs.Subnets[0].AvailabilityZone); !strings.HasPrefix(z, "us-east-1") {
+				t.Errorf("client works in the zone %s, want region us-east-1 (the factory's), not AWS_REGION", z)
+			}
+		})
+	}
 }

@@ -144,7 +144,9 @@ func hookRoundTrip(results *[]result, tmp, root string, env []string) {
 		"DASK_CONFIG="+tmp, "COILED_AWS_ACCESS_KEY_ID=AKIABENCH", "COILED_AWS_SECRET_ACCESS_KEY=bench-secret")
 	r := result{name: "coiled-hook round trip (fake Coiled)"}
 	for i := 0; i < *runs; i++ {
-		d, kb := run(hookEnv, root, bin, "--outputs-file", outputs)
+		// --no-check: this measures the Coiled round trip; the IDs above
+		// exist in no EC2, so the network check would stop the send.
+		d, kb := run(hookEnv, root, bin, "--outputs-file", outputs, "--no-check")
 		r.times = append(r.times, d)
 		r.peakKB = max(r.peakKB, kb)
 	}

@@ -145,7 +145,9 @@ func TestEveryVariant(t *testing.T) {
 	for _, v := range variants.All {
 		t.Run(v.Name, func(t *testing.T) {
 			d := deploy(t, v)
+			repairEmulator(t, d) // check_test.go: what moto leaves out of the template
 			t.Run("resources match outputs and topology", func(t *testing.T) { checkResources(t, d) })
+			t.Run("network check passes", func(t *testing.T) { checkNetwork(t, d) })
 			t.Run("hook from outputs file and from CloudFormation", func(t *testing.T) { checkHook(t, d) })
 			if hasEndpoints(v) {
 				t.Run("endpoints match outputs", func(t *testing.T) { checkEndpoints(t, d) })
