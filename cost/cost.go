@@ -30,6 +30,17 @@ const (
 	// EbsGp3GBMonth is one GB-month of gp3 storage (the NAT instance's root
 	// volume).
 	EbsGp3GBMonth = 0.08
+	// NatInstanceMonitoringMonth is CloudWatch detailed monitoring of one
+	// NAT instance for a month: its 7 EC2 metrics at $0.30 per metric-month
+	// (first tier). Detailed monitoring is on because AWS Control Tower's
+	// proactive control CT.EC2.PR.13 requires it.
+	NatInstanceMonitoringMonth = NatInstanceMetrics * CloudWatchMetricMonth
+	// NatInstanceMetrics is how many metrics EC2 detailed monitoring
+	// publishes for an instance without EBS-optimized volumes or a GPU.
+	NatInstanceMetrics = 7
+	// CloudWatchMetricMonth is one custom or detailed CloudWatch metric for
+	// a month, first tier.
+	CloudWatchMetricMonth = 0.30
 	// S3GatewayEndpointHour is the S3 gateway endpoint: free, with no
 	// per-GB charge either. (The stack creates no interface endpoints.)
 	S3GatewayEndpointHour = 0.0
@@ -94,7 +105,9 @@ func Estimate(n config.Network) Report {
 				Line{Item: "NAT instance, " + config.NatInstanceType, Count: nats, HourlyUSD: NatInstanceHour},
 				Line{Item: "public IPv4 of the NAT instance", Count: nats, HourlyUSD: PublicIPv4Hour},
 				Line{Item: fmt.Sprintf("NAT instance root volume, %d GiB gp3", config.NatInstanceVolumeGiB), Count: nats,
-					HourlyUSD: config.NatInstanceVolumeGiB * EbsGp3GBMonth / HoursPerMonth})
+					HourlyUSD: config.NatInstanceVolumeGiB * EbsGp3GBMonth / HoursPerMonth},
+				Line{Item: fmt.Sprintf("detailed monitoring of the NAT instance, %d metrics", NatInstanceMetrics), Count: nats,
+					HourlyUSD: NatInstanceMonitoringMonth / HoursPerMonth})
 		} else {
 			r.Lines = append(r.Lines,
 				Line{Item: "NAT gateway", Count: nats, HourlyUSD: NatGatewayHour},
