@@ -20,6 +20,8 @@ func FuzzFromContext(f *testing.F) {
 	f.Add("Private", "fd00::/48", "::ffff:1.2.3.0/120", "", "7", "us-east-2a,us-east-2a", "-1", "1.5", `{"azs":1e300,"zone":-0.5,"schedulerPorts":[true,null,{}]}`)
 	f.Add("", "", ",", "[", "", ",", "", "", `{"stackName":null,"Zone":"1","@aws-cdk/x:y":true}`)
 	f.Add("public", "0.0.0.0/0", "10.0.0.1", "[1e3]", "01", "us-east-1a,us-east-1b,us-east-1c,us-east-1d,us-east-1e,us-east-1f,us-east-1g", "06", "00", `{"schedulerPorts":[443.5, -1, 65535]}`)
+	f.Add("private", "10.0.0.0/24", "0.0.0.0/0", "443", "2", "us-east-1a,us-east-1b", "0", "0", `{"egressFirewall":"network-firewall","egressAllowedDomains":"coiled,dockerhub,.Example.com,*.x.org,https://a.b/c,coiled","firewallLogs":"s3"}`)
+	f.Add("public", "10.0.0.0/16", "0.0.0.0/0", "443", "3", "", "0", "0", `{"egressFirewall":"Network-Firewall","egressAllowedDomains":["Coiled","a..b",".-x.com",""],"firewallLogs":"S3"}`)
 	f.Fuzz(func(t *testing.T, topology, vpcCidr, clientCidrs, ports, azs, azNames, zone, natGateways, raw string) {
 		ctx := map[string]any{
 			KeyTopology:          topology,

@@ -22,6 +22,8 @@ func TestWithDefaults(t *testing.T) {
 		Azs:                          1,
 		Zone:                         "0",
 		FlowLogs:                     FlowLogsOff,
+		EgressControl: EgressControl{EgressFirewall: EgressFirewallOff, EgressAllowedDomains: []string{"coiled"},
+			FirewallLogs: FirewallLogsCloudWatch},
 	}
 	if !reflect.DeepEqual(got, want) {
 		t.Errorf("Network{}.WithDefaults() =\n  %+v\nwant\n  %+v", got, want)
@@ -204,7 +206,7 @@ func TestKeys(t *testing.T) {
 		}
 		seen[k] = true
 	}
-	if len(Keys) != 14 || !slices.Contains(Keys, KeyZone) {
+	if len(networkKeys) != 14 || !slices.Contains(Keys, KeyZone) {
 		t.Errorf("Keys = %v", Keys)
 	}
 }
