@@ -42,3 +42,14 @@ func containsRule(meta map[string]any, id string) bool {
 	}
 	return false
 }
+
+func init() {
+	expectations["private-firewall"] = expectation{private: true, azs: 1, natGateways: 1, ports: []float64{443, 8786, 8787},
+		cidrs: []string{"0.0.0.0/0"}, subnetMask: 20, openWarning: true, s3Endpoint: true, restrictSG: true, flowLogs: "off", firewall: true}
+	expectations["private-firewall-3az"] = expectation{private: true, azs: 3, zone: 2, natGateways: 3, ports: []float64{443, 8786, 8787},
+		cidrs: []string{"198.51.100.0/24"}, subnetMask: 20, s3Endpoint: true, restrictSG: true, flowLogs: "off", firewall: true,
+		azNames: []string{"us-east-1a", "us-east-1b", "us-east-1c"}}
+	expectations["private-firewall-2az-domains"] = expectation{private: true, azs: 2, natInstances: 2, ports: []float64{443},
+		cidrs: []string{"203.0.113.0/24"}, subnetMask: 20, s3Endpoint: true, restrictSG: true, flowLogs: "off", firewall: true,
+		azNames: []string{"eu-west-1b", "eu-west-1a"}}
+}

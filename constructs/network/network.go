@@ -16,6 +16,7 @@ import (
 	"github.com/aws/jsii-runtime-go"
 
 	"github.com/coilednet/coilednet/config"
+	"github.com/coilednet/coilednet/constructs/firewall"
 )
 
 // ZoneSubnets is the scheduler and worker subnet of one Availability Zone.
@@ -57,6 +58,8 @@ type CoiledNetwork struct {
 	// GiveWorkersPublicIp is what Coiled must be told: true in the public
 	// topology, false in the private one.
 	GiveWorkersPublicIp bool
+	// Firewall is the egress firewall (egressFirewall=network-firewall), or nil.
+	Firewall *firewall.EgressFirewall
 }
 
 // NewCoiledNetwork validates props (nil means all defaults) and builds the

@@ -66,6 +66,10 @@ func restrictNatInstances(vpc awsec2.Vpc, provider awsec2.NatInstanceProviderV2,
 			},
 		})
 		suppressNatInstanceFindings(instance)
+		if len(p.AvailabilityZones) > 0 {
+			// W3010: the user named the AZs (availabilityZones) on purpose.
+			ignoreLint(cfn, "W3010")
+		}
 	}
 }
 
