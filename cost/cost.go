@@ -226,7 +226,19 @@ func Choices() []Choice {
 		{"`-c topology=private -c azs=2 -c natGateways=1`", private(config.NatGateway, 2, 1)},
 		{"`-c topology=private -c natProvider=instance`", private(config.NatInstance, 1, 0)},
 		{"`-c topology=private -c natProvider=instance -c azs=2`", private(config.NatInstance, 2, 0)},
+		{"`-c topology=private -c egressFirewall=network-firewall`", withFirewall(private(config.NatGateway, 1, 0))},
+		{"`-c topology=private -c egressFirewall=network-firewall -c availabilityZones=us-east-1a,us-east-1b`",
+			withFirewall(private(config.NatGateway, 2, 0), "us-east-1a", "us-east-1b")},
+		{"`-c topology=private -c egressFirewall=network-firewall -c availabilityZones=us-east-1a,us-east-1b,us-east-1c`",
+			withFirewall(private(config.NatGateway, 3, 0), "us-east-1a", "us-east-1b", "us-east-1c")},
 	}
+}
+
+// withFirewall returns n with the egress firewall on, in AZs azs.
+func withFirewall(n config.Network, azs ...string) config.Network {
+	n.EgressFirewall = config.EgressFirewallNetworkFirewall
+	n.AvailabilityZones = azs
+	return n
 }
 
 // Table returns a Markdown table of the fixed monthly cost of each of

@@ -10,6 +10,7 @@ import (
 	"github.com/aws/jsii-runtime-go"
 
 	"github.com/coilednet/coilednet/internal/variants"
+	"github.com/coilednet/coilednet/outputkeys"
 	"github.com/coilednet/coilednet/stacks"
 )
 
@@ -504,5 +505,29 @@ func TestFirewallBadOptions(t *testing.T) {
 		if n := len(*app.Node().Children()); n != 0 {
 			t.Errorf("%d constructs built despite bad options", n)
 		}
+	}
+}
+
+func TestFirewallOutputs(t *testing.T) {
+	for name, c := range firewallCases {
+		s := synth(t, name)
+		out := s.outputs()
+		fw := s.one(t, "AWS::NetworkFirewall::Firewall")
+		if !equalJSON(out[outputkeys.EgressFirewallArn], map[string]any{"Fn::GetAtt": []any{fw.ID, "FirewallArn"}}) {
+			t.Errorf("%s: %s = %v", name, outputkeys.EgressFirewallArn, out[outputkeys.EgressFirewallArn])
+		}
+		alerts := show(out[outputkeys.EgressFirewallAlertLogs])
+		want := "AlertLogs"
+		if c.logs == "s3" {
+			want = "s3:// LogBucket"
+		}
+		for _, w := range strings.Fields(want) {
+			if !strings.Contains(alerts, w) {
+				t.Errorf("%s: %s = %s, want it to name %s", name, outputkeys.EgressFirewallAlertLogs, alerts, w)
+			}
+		}
+	}
+	if _, ok := synth(t, "private-default").outputs()[outputkeys.EgressFirewallArn]; ok {
+		t.Error("private-default has a firewall output")
 	}
 }
