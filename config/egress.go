@@ -227,7 +227,7 @@ func (n Network) egressProblems(add addFunc) {
 		if n.Azs > 1 && len(n.AvailabilityZones) == 0 {
 			add(KeyEgressFirewall, string(n.EgressFirewall),
 				fmt.Sprintf("with azs=%d needs availabilityZones: each AZ's route is pointed at that AZ's firewall endpoint by AZ name, "+
-					"which CloudFormation can only match against a name written in the template, e.g. -c availabilityZones=%s", n.Azs, exampleAzs(n.Azs)),
+					"which CloudFormation can only match against a name written in the template, e.g. -c availabilityZones=%s -c azs=%d", n.Azs, exampleAzs(n.Azs), n.Azs),
 				acceptEgressFirewall, valid(KeyAzs), KeyAvailabilityZones)
 		}
 		if problem := n.ExtraSubnetProblem(FirewallSubnets); problem != "" && n.Azs >= 1 && n.Azs <= ReservedAzs {

@@ -227,9 +227,9 @@ func Choices() []Choice {
 		{"`-c topology=private -c natProvider=instance`", private(config.NatInstance, 1, 0)},
 		{"`-c topology=private -c natProvider=instance -c azs=2`", private(config.NatInstance, 2, 0)},
 		{"`-c topology=private -c egressFirewall=network-firewall`", withFirewall(private(config.NatGateway, 1, 0))},
-		{"`-c topology=private -c egressFirewall=network-firewall -c availabilityZones=us-east-1a,us-east-1b`",
+		{"`-c topology=private -c egressFirewall=network-firewall -c availabilityZones=us-east-1a,us-east-1b -c azs=2`",
 			withFirewall(private(config.NatGateway, 2, 0), "us-east-1a", "us-east-1b")},
-		{"`-c topology=private -c egressFirewall=network-firewall -c availabilityZones=us-east-1a,us-east-1b,us-east-1c`",
+		{"`-c topology=private -c egressFirewall=network-firewall -c availabilityZones=us-east-1a,us-east-1b,us-east-1c -c azs=3`",
 			withFirewall(private(config.NatGateway, 3, 0), "us-east-1a", "us-east-1b", "us-east-1c")},
 	}
 }

@@ -151,9 +151,9 @@ func TestTable(t *testing.T) {
 		"`-c topology=private -c natProvider=instance`":          "9.46",
 		"`-c topology=private -c natProvider=instance -c azs=2`": "18.91",
 		// NAT gateway + EIP + firewall endpoint (0.395 × 730 = 288.35) − the waived NAT hour, per AZ
-		"`-c topology=private -c egressFirewall=network-firewall`":                                                       "292.00",
-		"`-c topology=private -c egressFirewall=network-firewall -c availabilityZones=us-east-1a,us-east-1b`":            "584.00",
-		"`-c topology=private -c egressFirewall=network-firewall -c availabilityZones=us-east-1a,us-east-1b,us-east-1c`": "876.00",
+		"`-c topology=private -c egressFirewall=network-firewall`":                                                                "292.00",
+		"`-c topology=private -c egressFirewall=network-firewall -c availabilityZones=us-east-1a,us-east-1b -c azs=2`":            "584.00",
+		"`-c topology=private -c egressFirewall=network-firewall -c availabilityZones=us-east-1a,us-east-1b,us-east-1c -c azs=3`": "876.00",
 	}
 	rows := 0
 	for _, line := range strings.Split(strings.TrimSpace(got), "\n")[2:] {
