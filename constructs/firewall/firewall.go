@@ -135,7 +135,7 @@ func New(scope constructs.Construct, id string, props Props) *EgressFirewall {
 			DestinationCidrBlock: jsii.String("0.0.0.0/0"),
 			GatewayId:            vpc.InternetGatewayId(),
 		})
-		route.AddDependency(attachment(vpc))
+		route.Node().AddDependency(attachment(vpc))
 		f.Subnets = append(f.Subnets, sn)
 	}
 
@@ -182,7 +182,7 @@ func New(scope constructs.Construct, id string, props Props) *EgressFirewall {
 		GatewayId:    vpc.InternetGatewayId(),
 		RouteTableId: f.EdgeRouteTable.Ref(),
 	})
-	edge.AddDependency(attachment(vpc))
+	edge.Node().AddDependency(attachment(vpc))
 	for i, nat := range props.NatSubnets {
 		var az string
 		if len(n.AvailabilityZones) > 0 {
