@@ -268,4 +268,16 @@ func (n Network) egressProblems(add addFunc) {
 }
 
 // egressWarnings returns what the user should know about them.
-func (n Network) egressWarnings() []Warning { return nil }
+func (n Network) egressWarnings() []Warning {
+	if !n.FirewallOn() || n.NatProvider != NatInstance || *n.S3Endpoint {
+		return nil
+	}
+	for _, d := range n.AllowedDomains() {
+		if strings.Contains(d, "s3.dualstack.") {
+			return nil
+		}
+	}
+	return []Warning{{"firewallNatInstanceRepos", "egressFirewall=network-firewall with natProvider=instance and s3Endpoint=false: " +
+		"the NAT instances install iptables from the Amazon Linux repositories (S3 hosts ending in .s3.dualstack.<region>.amazonaws.com) " +
+		"at first boot, which the firewall drops: turn s3Endpoint on (the default) or add e.g. .s3.dualstack.us-east-1.amazonaws.com to egressAllowedDomains"}}
+}

@@ -124,3 +124,31 @@ func TestAllowedDomains(t *testing.T) {
 		t.Errorf("default allowlist %v, want the coiled preset", d)
 	}
 }
+
+func TestEgressWarnings(t *testing.T) {
+	warned := func(ctx map[string]any) bool {
+		app, err := FromContext(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, w := range app.Network.Warnings() {
+			if w.ID == "firewallNatInstanceRepos" {
+				return true
+			}
+		}
+		return false
+	}
+	if !warned(fw(map[string]any{KeyNatProvider: "instance", KeyS3Endpoint: "false"})) {
+		t.Error("no warning: NAT instances behind the firewall without the S3 endpoint cannot install iptables")
+	}
+	for _, ctx := range []map[string]any{
+		fw(map[string]any{KeyNatProvider: "instance"}),
+		fw(map[string]any{KeyS3Endpoint: "false"}),
+		fw(map[string]any{KeyNatProvider: "instance", KeyS3Endpoint: "false", KeyEgressAllowedDomains: "coiled,.s3.dualstack.us-east-1.amazonaws.com"}),
+		{KeyTopology: "private", KeyNatProvider: "instance", KeyS3Endpoint: "false"},
+	} {
+		if warned(ctx) {
+			t.Errorf("%v: warned, but nothing is dropped", ctx)
+		}
+	}
+}
