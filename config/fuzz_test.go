@@ -26,6 +26,8 @@ func FuzzFromContext(f *testing.F) {
 		`{"coiledAccess":"role","coiledWorkspace":"acme","coiledPrincipal":"arn:aws:iam::077742499581:root","coiledExternalId":"x-1","dataBuckets":"a-data,b.data"}`)
 	f.Add("public", "10.0.0.0/16", "0.0.0.0/0", "443", "1", "", "0", "0",
 		`{"coiledAccess":"User","coiledWorkspace":"Acme","coiledPrincipal":"*","coiledExternalId":"a","dataBuckets":["My_Data","192.168.0.1",""]}`)
+	f.Add("private", "10.0.0.0/24", "0.0.0.0/0", "443", "2", "us-east-1a,us-east-1b", "0", "0", `{"egressFirewall":"network-firewall","egressAllowedDomains":"coiled,dockerhub,.Example.com,*.x.org,https://a.b/c,coiled","firewallLogs":"s3"}`)
+	f.Add("public", "10.0.0.0/16", "0.0.0.0/0", "443", "3", "", "0", "0", `{"egressFirewall":"Network-Firewall","egressAllowedDomains":["Coiled","a..b",".-x.com",""],"firewallLogs":"S3"}`)
 	f.Fuzz(func(t *testing.T, topology, vpcCidr, clientCidrs, ports, azs, azNames, zone, natGateways, raw string) {
 		ctx := map[string]any{
 			KeyTopology:          topology,

@@ -23,6 +23,8 @@ func TestWithDefaults(t *testing.T) {
 		Zone:                         "0",
 		FlowLogs:                     FlowLogsOff,
 		Endpoints:                    Endpoints{DynamoDbEndpoint: Bool(false)},
+		EgressControl: EgressControl{EgressFirewall: EgressFirewallOff, EgressAllowedDomains: []string{"coiled"},
+			FirewallLogs: FirewallLogsCloudWatch},
 	}
 	if !reflect.DeepEqual(got, want) {
 		t.Errorf("Network{}.WithDefaults() =\n  %+v\nwant\n  %+v", got, want)

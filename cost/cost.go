@@ -6,6 +6,7 @@ package cost
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 
 	"github.com/coilednet/coilednet/config"
@@ -30,6 +31,17 @@ const (
 	// EbsGp3GBMonth is one GB-month of gp3 storage (the NAT instance's root
 	// volume).
 	EbsGp3GBMonth = 0.08
+	// NatInstanceMonitoringMonth is CloudWatch detailed monitoring of one
+	// NAT instance for a month: its 7 EC2 metrics at $0.30 per metric-month
+	// (first tier). Detailed monitoring is on because AWS Control Tower's
+	// proactive control CT.EC2.PR.13 requires it.
+	NatInstanceMonitoringMonth = NatInstanceMetrics * CloudWatchMetricMonth
+	// NatInstanceMetrics is how many metrics EC2 detailed monitoring
+	// publishes for an instance without EBS-optimized volumes or a GPU.
+	NatInstanceMetrics = 7
+	// CloudWatchMetricMonth is one custom or detailed CloudWatch metric for
+	// a month, first tier.
+	CloudWatchMetricMonth = 0.30
 	// S3GatewayEndpointHour is the S3 gateway endpoint: free, with no
 	// per-GB charge either. (Interface endpoints: endpoints.go.)
 	S3GatewayEndpointHour = 0.0
@@ -94,7 +106,9 @@ func Estimate(n config.Network) Report {
 				Line{Item: "NAT instance, " + config.NatInstanceType, Count: nats, HourlyUSD: NatInstanceHour},
 				Line{Item: "public IPv4 of the NAT instance", Count: nats, HourlyUSD: PublicIPv4Hour},
 				Line{Item: fmt.Sprintf("NAT instance root volume, %d GiB gp3", config.NatInstanceVolumeGiB), Count: nats,
-					HourlyUSD: config.NatInstanceVolumeGiB * EbsGp3GBMonth / HoursPerMonth})
+					HourlyUSD: config.NatInstanceVolumeGiB * EbsGp3GBMonth / HoursPerMonth},
+				Line{Item: fmt.Sprintf("detailed monitoring of the NAT instance, %d metrics", NatInstanceMetrics), Count: nats,
+					HourlyUSD: NatInstanceMonitoringMonth / HoursPerMonth})
 		} else {
 			r.Lines = append(r.Lines,
 				Line{Item: "NAT gateway", Count: nats, HourlyUSD: NatGatewayHour},
@@ -206,14 +220,29 @@ func Choices() []Choice {
 	private := func(p config.NatProvider, azs, nats int) config.Network {
 		return config.Network{Topology: config.TopologyPrivate, NatProvider: p, Azs: azs, NatGateways: nats}
 	}
-	return append([]Choice{
+	base := []Choice{
 		{"`-c topology=public` (default)", config.Network{Topology: config.TopologyPublic}},
 		{"`-c topology=private`", private(config.NatGateway, 1, 0)},
 		{"`-c topology=private -c azs=2`", private(config.NatGateway, 2, 0)},
 		{"`-c topology=private -c azs=2 -c natGateways=1`", private(config.NatGateway, 2, 1)},
 		{"`-c topology=private -c natProvider=instance`", private(config.NatInstance, 1, 0)},
 		{"`-c topology=private -c natProvider=instance -c azs=2`", private(config.NatInstance, 2, 0)},
-	}, endpointChoices()...)
+	}
+	firewall := []Choice{
+		{"`-c topology=private -c egressFirewall=network-firewall`", withFirewall(private(config.NatGateway, 1, 0))},
+		{"`-c topology=private -c egressFirewall=network-firewall -c availabilityZones=us-east-1a,us-east-1b -c azs=2`",
+			withFirewall(private(config.NatGateway, 2, 0), "us-east-1a", "us-east-1b")},
+		{"`-c topology=private -c egressFirewall=network-firewall -c availabilityZones=us-east-1a,us-east-1b,us-east-1c -c azs=3`",
+			withFirewall(private(config.NatGateway, 3, 0), "us-east-1a", "us-east-1b", "us-east-1c")},
+	}
+	return slices.Concat(base, endpointChoices(), firewall)
+}
+
+// withFirewall returns n with the egress firewall on, in AZs azs.
+func withFirewall(n config.Network, azs ...string) config.Network {
+	n.EgressFirewall = config.EgressFirewallNetworkFirewall
+	n.AvailabilityZones = azs
+	return n
 }
 
 // Table returns a Markdown table of the fixed monthly cost of each of

@@ -13,6 +13,7 @@ import (
 //
 //	NAT gateway + its EIP:  (0.045 + 0.005) × 730 = 36.50 per NAT
 //	NAT instance + its IP: (0.0042 + 0.005) × 730 = 6.716 per NAT
+//	NAT instance detailed monitoring: 7 metrics × $0.30 = 2.10 per NAT
 func TestEstimateFixedCost(t *testing.T) {
 	private := config.TopologyPrivate
 	tests := []struct {
@@ -28,9 +29,9 @@ func TestEstimateFixedCost(t *testing.T) {
 		{"private gateway 2 AZs 1 NAT", config.Network{Topology: private, Azs: 2, NatGateways: 1}, 36.50, 2},
 		{"private gateway 3 AZs 2 NATs", config.Network{Topology: private, AvailabilityZones: []string{"us-east-2a", "us-east-2b", "us-east-2c"}, NatGateways: 2}, 73.00, 2},
 		{"private gateway 6 AZs", config.Network{Topology: private, Azs: 6}, 219.00, 2},
-		// (0.0042 + 0.005) * 730 + 8 GiB * $0.08 per NAT
-		{"private instance 1 AZ", config.Network{Topology: private, NatProvider: config.NatInstance}, 7.356, 3},
-		{"private instance 2 AZs", config.Network{Topology: private, NatProvider: config.NatInstance, Azs: 2}, 14.712, 3},
+		// (0.0042 + 0.005) * 730 + 8 GiB * $0.08 + 7 metrics * $0.30 per NAT
+		{"private instance 1 AZ", config.Network{Topology: private, NatProvider: config.NatInstance}, 9.456, 4},
+		{"private instance 2 AZs", config.Network{Topology: private, NatProvider: config.NatInstance, Azs: 2}, 18.912, 4},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -63,7 +64,8 @@ func TestEstimateLines(t *testing.T) {
 	}
 	r = Estimate(config.Network{Topology: config.TopologyPrivate, NatProvider: config.NatInstance})
 	if r.Lines[0].Item != "NAT instance, t4g.nano" || math.Abs(r.Lines[0].MonthlyUSD()-3.066) > 1e-9 || // 0.0042 × 730
-		math.Abs(r.Lines[1].MonthlyUSD()-3.65) > 1e-9 { // 0.005 × 730
+		math.Abs(r.Lines[1].MonthlyUSD()-3.65) > 1e-9 || // 0.005 × 730
+		r.Lines[3].Item != "detailed monitoring of the NAT instance, 7 metrics" || math.Abs(r.Lines[3].MonthlyUSD()-2.10) > 1e-9 { // 7 × 0.30
 		t.Errorf("NAT instance lines: %+v", r.Lines)
 	}
 }
@@ -128,7 +130,7 @@ func TestEstimateNotes(t *testing.T) {
 
 func TestReportString(t *testing.T) {
 	s := Estimate(config.Network{Topology: config.TopologyPrivate, NatProvider: config.NatInstance, Azs: 2}).String()
-	for _, want := range []string{"2 × NAT instance, t4g.nano", "$6.13", "2 × public IPv4 of the NAT instance", "$7.30", "2 × NAT instance root volume, 8 GiB gp3", "$1.28", "total", "$14.71", "grows with use:"} {
+	for _, want := range []string{"2 × NAT instance, t4g.nano", "$6.13", "2 × public IPv4 of the NAT instance", "$7.30", "2 × NAT instance root volume, 8 GiB gp3", "$1.28", "2 × detailed monitoring of the NAT instance, 7 metrics", "$4.20", "total", "$18.91", "grows with use:"} {
 		if !strings.Contains(s, want) {
 			t.Errorf("report lacks %q:\n%s", want, s)
 		}
@@ -142,15 +144,19 @@ func TestReportString(t *testing.T) {
 func TestTable(t *testing.T) {
 	got := Table()
 	want := map[string]string{
-		"`-c topology=public` (default)":                         "0.00",
-		"`-c topology=private`":                                  "36.50",
-		"`-c topology=private -c azs=2`":                         "73.00",
-		"`-c topology=private -c azs=2 -c natGateways=1`":        "36.50",
-		"`-c topology=private -c natProvider=instance`":          "7.36",
-		"`-c topology=private -c natProvider=instance -c azs=2`": "14.71",
+		"`-c topology=public` (default)":                  "0.00",
+		"`-c topology=private`":                           "36.50",
+		"`-c topology=private -c azs=2`":                  "73.00",
+		"`-c topology=private -c azs=2 -c natGateways=1`": "36.50",
 		// 36.50 + 4 × 0.01 × 730; 0.01 × 730
 		"`-c topology=private -c interfaceEndpoints=coiled`":                            "65.70",
 		"`-c endpointServices=com.amazonaws.vpce.us-east-1.vpce-svc-0123456789abcdef0`": "7.30",
+		"`-c topology=private -c natProvider=instance`":                                 "9.46",
+		"`-c topology=private -c natProvider=instance -c azs=2`":                        "18.91",
+		// NAT gateway + EIP + firewall endpoint (0.395 × 730 = 288.35) − the waived NAT hour, per AZ
+		"`-c topology=private -c egressFirewall=network-firewall`":                                                                "292.00",
+		"`-c topology=private -c egressFirewall=network-firewall -c availabilityZones=us-east-1a,us-east-1b -c azs=2`":            "584.00",
+		"`-c topology=private -c egressFirewall=network-firewall -c availabilityZones=us-east-1a,us-east-1b,us-east-1c -c azs=3`": "876.00",
 	}
 	rows := 0
 	for _, line := range strings.Split(strings.TrimSpace(got), "\n")[2:] {

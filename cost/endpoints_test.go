@@ -32,7 +32,7 @@ func TestEndpointCosts(t *testing.T) {
 		{"service and kms, public", config.Network{Endpoints: config.Endpoints{InterfaceEndpoints: []string{"kms"}, EndpointServices: []config.EndpointService{{ServiceName: svc}}}},
 			14.60, []string{"interface endpoint kms, per AZ", "interface endpoint " + svc + ", per AZ"}, "no NAT gateway processing to save here"},
 		{"behind a NAT instance", config.Network{Topology: config.TopologyPrivate, NatProvider: config.NatInstance, Endpoints: config.Endpoints{InterfaceEndpoints: []string{"sts"}}},
-			7.356 + 7.30, []string{"interface endpoint sts, per AZ"}, "$0.01/GB processed; there is no NAT gateway processing to save"},
+			9.456 + 7.30, []string{"interface endpoint sts, per AZ"}, "$0.01/GB processed; there is no NAT gateway processing to save"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

@@ -74,3 +74,14 @@ const (
 	SecretFieldAccessKeyID     = "accessKeyId"
 	SecretFieldSecretAccessKey = "secretAccessKey"
 )
+
+// Outputs of the egress firewall (issue 13), present only when
+// egressFirewall is network-firewall. The hook does not read them.
+const (
+	// EgressFirewallArn is the AWS Network Firewall's ARN.
+	EgressFirewallArn = "EgressFirewallArn"
+	// EgressFirewallAlertLogs is where dropped connections are logged: the
+	// alert log group's name (firewallLogs=cloudwatch) or s3://bucket/alert/
+	// (firewallLogs=s3).
+	EgressFirewallAlertLogs = "EgressFirewallAlertLogs"
+)

@@ -27,8 +27,16 @@ func BuiltinValidation() bool { return os.Getenv("CDK_VALIDATION") == "true" }
 
 // NewApp returns the CDK app the coilednet command synthesizes, with the
 // built-in validation as BuiltinValidation says.
+//
+// Construct stack traces are off: in a Go app every frame CDK records is
+// inside jsii's kernel, and the CDK CLI printed the first of them
+// (/tmp/jsii-runtime…/lib/program.js:1:NNNN) above each warning, which
+// tells the user nothing.
 func NewApp() awscdk.App {
-	return awscdk.NewApp(&awscdk.AppProps{BuiltinCloudFormationValidation: jsii.Bool(BuiltinValidation())})
+	return awscdk.NewApp(&awscdk.AppProps{
+		BuiltinCloudFormationValidation: jsii.Bool(BuiltinValidation()),
+		StackTraces:                     jsii.Bool(false),
+	})
 }
 
 // NetworkStack is the coilednet stack.

@@ -36,6 +36,7 @@ type expectation struct {
 	restrictSG   bool
 	flowLogs     string
 	azNames      []string // explicit AZ names, if any
+	firewall     bool     // egress firewall: public subnets route to it (firewall_test.go)
 }
 
 var expectations = map[string]expectation{
@@ -95,7 +96,11 @@ func TestSubnetsAndRoutes(t *testing.T) {
 				t.Errorf("public subnet %s has no 0.0.0.0/0 route", sn.ID)
 				continue
 			}
-			if refOf(route.Props["GatewayId"]) != igws[0].ID {
+			if e.firewall {
+				if route.Props["VpcEndpointId"] == nil || route.Props["GatewayId"] != nil {
+					t.Errorf("public subnet %s: 0.0.0.0/0 goes to %v, want the firewall endpoint", sn.ID, route.Props)
+				}
+			} else if refOf(route.Props["GatewayId"]) != igws[0].ID {
 				t.Errorf("public subnet %s: 0.0.0.0/0 goes to %v, want the internet gateway %s", sn.ID, route.Props, igws[0].ID)
 			}
 		}
@@ -380,7 +385,7 @@ func TestEndpointsDefaultGroupAndFlowLogs(t *testing.T) {
 			for _, rt := range eps[0].Props["RouteTableIds"].([]any) {
 				tables[refOf(rt)] = true
 			}
-			for _, sn := range s.resources("AWS::EC2::Subnet") {
+			for _, sn := range s.subnetsWithPrefix("CoiledNetworkVpc") { // the VPC's own subnets
 				if !tables[s.routeTableOf(sn.ID)] {
 					t.Errorf("subnet %s's route table is not attached to the S3 endpoint", sn.ID)
 				}

@@ -39,9 +39,6 @@ func suppressFindings(n *CoiledNetwork, p config.Network) {
 // suppressNatInstanceFindings covers the NAT instances' findings that have
 // no fix compatible with what a NAT instance is.
 func suppressNatInstanceFindings(instance awsec2.Instance) {
-	suppress(instance, "AwsSolutions-EC28",
-		"Detailed (1-minute) monitoring would add about $2/month per NAT instance, which defeats the option's purpose "+
-			"(saving cost); basic 5-minute monitoring stays on. Use natProvider=gateway for a managed, monitored NAT.")
 	suppress(instance, "AwsSolutions-EC29",
 		"A NAT instance holds no data and CloudFormation replaces it on updates; termination protection would block "+
 			"those updates and stack deletion. An ASG would change its ENI and break the route tables that point at it.")

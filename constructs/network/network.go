@@ -17,6 +17,7 @@ import (
 
 	"github.com/coilednet/coilednet/config"
 	"github.com/coilednet/coilednet/constructs/endpoints"
+	"github.com/coilednet/coilednet/constructs/firewall"
 )
 
 // ZoneSubnets is the scheduler and worker subnet of one Availability Zone.
@@ -61,6 +62,8 @@ type CoiledNetwork struct {
 	// Endpoints are the VPC endpoints beside the S3 gateway endpoint
 	// (interface endpoints, DynamoDB gateway); nil when none is asked for.
 	Endpoints *endpoints.Endpoints
+	// Firewall is the egress firewall (egressFirewall=network-firewall), or nil.
+	Firewall *firewall.EgressFirewall
 }
 
 // NewCoiledNetwork validates props (nil means all defaults) and builds the

@@ -31,7 +31,8 @@ func natProvider(p config.Network) awsec2.NatProvider {
 }
 
 // restrictNatInstances lets only the VPC's own addresses through the NAT
-// instances, requires IMDSv2 on them and encrypts their root volumes.
+// instances, requires IMDSv2 on them, encrypts their root volumes and turns
+// on their detailed monitoring.
 func restrictNatInstances(vpc awsec2.Vpc, provider awsec2.NatInstanceProviderV2, p config.Network) {
 	// A separate ingress resource rather than an inline rule: the same in
 	// AWS, and the emulator the end-to-end suite deploys to cannot read an
@@ -48,6 +49,11 @@ func restrictNatInstances(vpc awsec2.Vpc, provider awsec2.NatInstanceProviderV2,
 		// (unless a feature flag is on), which a real deploy rejects.
 		cfn := instance.Node().DefaultChild().(awsec2.CfnInstance)
 		cfn.SetMetadataOptions(&awsec2.CfnInstance_MetadataOptionsProperty{HttpTokens: jsii.String("required")})
+		// Detailed (1-minute) monitoring: AWS Control Tower's proactive
+		// control CT.EC2.PR.13 (and cdk-nag's EC28) require it, and
+		// organisations that enforce it would otherwise block the deploy.
+		// About $2.10/month per instance (cost.NatInstanceMonitoringMonth).
+		cfn.SetMonitoring(jsii.Bool(true))
 		// The provider has no prop for the root volume.
 		cfn.SetBlockDeviceMappings(&[]any{
 			&awsec2.CfnInstance_BlockDeviceMappingProperty{
@@ -60,6 +66,10 @@ func restrictNatInstances(vpc awsec2.Vpc, provider awsec2.NatInstanceProviderV2,
 			},
 		})
 		suppressNatInstanceFindings(instance)
+		if len(p.AvailabilityZones) > 0 {
+			// W3010: the user named the AZs (availabilityZones) on purpose.
+			ignoreLint(cfn, "W3010")
+		}
 	}
 }
 
