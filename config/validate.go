@@ -456,8 +456,14 @@ func (n Network) OpenToInternet() bool {
 
 // Warning is something the user should know about a valid Network.
 type Warning struct {
-	// ID names the kind of warning, stable across releases, so that a user
-	// can acknowledge it (`cdk acknowledge Annotation::coilednet:<ID>`).
+	// ID names the kind of warning, stable across releases (one of
+	// WarningIDs), so that a user can accept it: `-c
+	// acknowledgeWarnings=<ID>` on scripts/deploy or any cdk command
+	// (App.AcknowledgeWarnings), which the stack passes to CDK's
+	// Annotations.acknowledgeWarning for the annotation "coilednet:<ID>".
+	// (`cdk acknowledge` cannot: it takes only numeric notice IDs.) In your
+	// own CDK app, call Annotations.Of(scope).AcknowledgeWarning with
+	// "coilednet:<ID>" on the CoiledNetwork or a parent.
 	ID string
 	// Message says what and how to change it.
 	Message string
@@ -499,5 +505,8 @@ func (n Network) Warnings() []Warning {
 	w = append(w, n.connectivityWarnings()...)
 	w = append(w, n.endpointWarnings()...)
 	w = append(w, n.egressWarnings()...)
+	for i := range w {
+		w[i].Message += fmt.Sprintf(" (to accept this warning and stop seeing it: -c %s=%s)", KeyAcknowledgeWarnings, w[i].ID)
+	}
 	return w
 }

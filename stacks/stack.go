@@ -60,6 +60,7 @@ func New(app awscdk.App, cfg config.App) (*NetworkStack, error) {
 	stack := awscdk.NewStack(app, jsii.String(cfg.StackName), &awscdk.StackProps{
 		Description: jsii.String(fmt.Sprintf("coilednet: Coiled-ready %s network", cfg.Network.WithDefaults().Topology)),
 	})
+	acknowledgeWarnings(stack, cfg)
 	net, err := network.NewCoiledNetwork(stack, "CoiledNetwork", &cfg.Network)
 	if err != nil {
 		return nil, err
