@@ -30,9 +30,10 @@ import (
 //     a name from that list.
 //   - other keys: a non-empty string (blanks around it trimmed).
 //
-// Keys containing ':' or starting with '@' (CDK's own) and keys unrelated to
-// ours are ignored; a key that differs from one of ours only in case or by
-// one or two edits is rejected as a likely typo.
+// CDK's own keys (containing ':' or starting with '@', see isCDKKey) and
+// keys unrelated to ours are ignored (ContextWarnings reports the latter);
+// a key that differs from one of ours only in case or by one or two edits
+// is rejected as a likely typo.
 func FromContext(ctx map[string]any) (App, error) {
 	p := &parser{ctx: ctx, failed: map[string]bool{}}
 	var app App
