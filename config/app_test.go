@@ -183,3 +183,41 @@ func TestContextWarnings(t *testing.T) {
 		t.Errorf("warnings for the CLI's own keys: %q", w)
 	}
 }
+
+// TestEveryKeyNamesAGoField keeps the key → Go field map (fields.go) total:
+// every context key names a field of App, found by reflection. A new key
+// whose field name differs needs a `key:"…"` tag on its field.
+func TestEveryKeyNamesAGoField(t *testing.T) {
+	want := map[string]string{
+		KeyStackName: "StackName", KeyClientCidrs: "Network.ClientCidrs", KeyS3Endpoint: "Network.S3Endpoint",
+		KeyRestrictDefaultSecurityGroup: "Network.RestrictDefaultSecurityGroup", KeyAcknowledgeWarnings: "AcknowledgeWarnings",
+	}
+	for _, k := range Keys {
+		f := keyField(k)
+		if f == "" {
+			t.Errorf("context key %q names no Go field of App (add a `key:%q` tag to its field)", k, k)
+		}
+		if w, ok := want[k]; ok && f != w {
+			t.Errorf("context key %q names field %q, want %q", k, f, w)
+		}
+	}
+}
+
+// TestErrorsNameGoFieldsOnlyForGoInput: the same bad value is reported by
+// its context key from FromContext and by its Go field from Validate.
+func TestErrorsNameGoFieldsOnlyForGoInput(t *testing.T) {
+	_, err := FromContext(map[string]any{KeyNatGateways: "-1", KeyTopology: "private"})
+	if err == nil || !strings.HasPrefix(err.Error(), `context key "natGateways": "-1"`) || strings.Contains(err.Error(), "Network.") {
+		t.Errorf("FromContext: %v", err)
+	}
+	err = Network{Topology: TopologyPrivate, NatGateways: -1}.Validate()
+	var e *Error
+	if !errors.As(err, &e) || e.Field != "Network.NatGateways" || !strings.HasPrefix(err.Error(), `Network.NatGateways (context key "natGateways"): "-1" is negative`) {
+		t.Errorf("Network.Validate: %v", err)
+	}
+	err = App{AcknowledgeWarnings: []string{"x"}, Network: Network{Topology: TopologyPrivate, NatGateways: -1}}.Validate()
+	if err == nil || !strings.Contains(err.Error(), `App.Network.NatGateways (context key "natGateways")`) ||
+		!strings.Contains(err.Error(), `App.AcknowledgeWarnings (context key "acknowledgeWarnings"): "x"`) {
+		t.Errorf("App.Validate: %v", err)
+	}
+}

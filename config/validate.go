@@ -148,7 +148,7 @@ func (a App) WithDefaults() App {
 // Validate checks a as WithDefaults completes it and returns every problem
 // found, joined (nil if none). See Network.Validate.
 func (a App) Validate() error {
-	return join(nil, dropFollowUps(a.problems(), nil))
+	return join(nil, withFields(dropFollowUps(a.problems(), nil), "App."))
 }
 
 // valid marks a dependency of a check on another key's validity (not
@@ -179,10 +179,11 @@ next:
 }
 
 // Validate checks n as WithDefaults completes it (so zero fields are
-// fine) and returns every problem found, each an *Error naming the context
-// key, joined with errors.Join in key order; nil if n is valid.
+// fine) and returns every problem found, each an *Error naming the Go field
+// (Network.ClientCidrs) and its context key, joined with errors.Join in key
+// order; nil if n is valid.
 func (n Network) Validate() error {
-	return join(nil, dropFollowUps(n.problems(), nil))
+	return join(nil, withFields(dropFollowUps(n.problems(), nil), "Network."))
 }
 
 func (a App) problems() []*Error {
