@@ -72,7 +72,11 @@ func networkLines(n config.Network) []string {
 		if nats < n.Azs {
 			where = fmt.Sprintf("in %s, shared by the workers of all %d AZs", strings.Join(azs[:nats], ", "), n.Azs)
 		}
-		lines = append(lines, fmt.Sprintf("%s, each with a public IPv4 address, %s", kind, where))
+		each := "each with a public IPv4 address"
+		if nats == 1 {
+			each = "with a public IPv4 address"
+		}
+		lines = append(lines, fmt.Sprintf("%s, %s, %s", kind, each, where))
 	} else {
 		lines = append(lines, role(0, "subnets for scheduler and workers (public, public IPs on launch, route to the internet gateway)"))
 	}

@@ -30,7 +30,7 @@ func TestNetworkLines(t *testing.T) {
 			"VPC 10.0.0.0/16, private topology, in 3 AZs: us-east-2a, us-east-2b, us-east-2c\n",
 			"scheduler subnets (public, route to the internet gateway) (/20, 4,091 usable addresses each): 10.0.0.0/20 in us-east-2a, 10.0.16.0/20 in us-east-2b, 10.0.32.0/20 in us-east-2c\n",
 			"worker subnets (private, no public IPs, route to the NAT) (/20, 4,091 usable addresses each): 10.0.96.0/20 in us-east-2a, 10.0.112.0/20 in us-east-2b, 10.0.128.0/20 in us-east-2c\n",
-			"1 NAT gateway, each with a public IPv4 address, in us-east-2a, shared by the workers of all 3 AZs\n",
+			"1 NAT gateway, with a public IPv4 address, in us-east-2a, shared by the workers of all 3 AZs\n",
 			"scheduler security group: TCP 443 from 203.0.113.0/24, prefix list pl-0123456789abcdef0\n",
 		}},
 		{"private, NAT instances, small VPC, flow logs", config.App{Network: config.Network{
