@@ -74,8 +74,8 @@ const Usage = `Usage: coiled-hook [flags]
 
 Sends the network of a deployed coilednet stack to your Coiled workspace.
 
-  go run ./bin/coiled-hook --outputs-file cdk-outputs.json
-  go run ./bin/coiled-hook --stack CoiledNetwork      (reads CloudFormation)
+  scripts/coiled-hook --outputs-file cdk-outputs.json
+  scripts/coiled-hook --stack CoiledNetwork      (reads CloudFormation)
 
 Coiled server, token and workspace: DASK_COILED__SERVER, DASK_COILED__TOKEN,
 DASK_COILED__WORKSPACE, or the dask config written by ` + "`coiled login`" + `.
