@@ -3,6 +3,7 @@
 package e2e
 
 import (
+	"bufio"
 	"bytes"
 	"context"
 	"errors"
@@ -12,6 +13,7 @@ import (
 	"path/filepath"
 	"regexp"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 )
@@ -163,5 +165,53 @@ func TestHookExitStatus(t *testing.T) {
 	out, code := script(t, nil, "scripts/coiled-hook")
 	if code != 2 || strings.Contains(out, "exit status") {
 		t.Errorf("scripts/coiled-hook without flags: exit %d, want 2:\n%s", code, out)
+	}
+}
+
+// TestSandboxInterrupted: Ctrl-C (SIGINT to the process group, as a
+// terminal sends it) during the deploy stops the emulator and removes the
+// sandbox's files.
+func TestSandboxInterrupted(t *testing.T) {
+	requireTools(t)
+	tmp := t.TempDir()
+	cmd := exec.Command("scripts/deploy", "--local")
+	cmd.Dir = root
+	cmd.Env = append(os.Environ(), "TMPDIR="+tmp)
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+	pr, pw, err := os.Pipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	cmd.Stdout, cmd.Stderr = pw, pw
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	pw.Close()
+	var out bytes.Buffer
+	port := ""
+	sc := bufio.NewScanner(pr)
+	for sc.Scan() {
+		out.WriteString(sc.Text() + "\n")
+		if m := regexp.MustCompile(`moto_server\) on http://localhost:(\d+)`).FindStringSubmatch(sc.Text()); m != nil {
+			port = m[1]
+		}
+		if strings.HasPrefix(sc.Text(), "sandbox: cdk bootstrap") {
+			time.Sleep(2 * time.Second) // inside cdk bootstrap
+			_ = syscall.Kill(-cmd.Process.Pid, syscall.SIGINT)
+		}
+	}
+	err = cmd.Wait()
+	if err == nil || port == "" {
+		t.Fatalf("interrupted sandbox: %v, port %q:\n%s", err, port, out.String())
+	}
+	if !strings.Contains(out.String(), "everything it started is stopped") {
+		t.Errorf("no cleanup message:\n%s", out.String())
+	}
+	if c, err := net.DialTimeout("tcp", "127.0.0.1:"+port, time.Second); err == nil {
+		c.Close()
+		t.Errorf("moto_server still listens on %s after Ctrl-C", port)
+	}
+	if left, _ := filepath.Glob(filepath.Join(tmp, "coilednet-sandbox.*")); len(left) != 0 {
+		t.Errorf("sandbox left %v behind", left)
 	}
 }
