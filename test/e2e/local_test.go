@@ -16,6 +16,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/coilednet/coilednet/internal/motoserver"
 )
 
 // script runs a command from the module root with env added to a clean
@@ -213,5 +215,46 @@ func TestSandboxInterrupted(t *testing.T) {
 	}
 	if left, _ := filepath.Glob(filepath.Join(tmp, "coilednet-sandbox.*")); len(left) != 0 {
 		t.Errorf("sandbox left %v behind", left)
+	}
+}
+
+// TestDeployIsHonest runs scripts/deploy's real path (credentials found, so
+// bootstrap, deploy and the outputs check) against moto_server: a
+// change-set deploy, which moto finishes without outputs, must not say
+// "Deployed" (issue 14); the same deploy with --method=direct passed after
+// -- must. It moves a cdk-outputs.json and cdk.out of the checkout aside
+// and puts them back.
+func TestDeployIsHonest(t *testing.T) {
+	requireTools(t)
+	for _, name := range []string{"cdk-outputs.json", "cdk.out"} {
+		p := filepath.Join(root, name)
+		if _, err := os.Stat(p); err == nil {
+			aside := p + ".e2e-aside"
+			if err := os.Rename(p, aside); err != nil {
+				t.Fatal(err)
+			}
+			t.Cleanup(func() { os.RemoveAll(p); os.Rename(aside, p) })
+		} else {
+			t.Cleanup(func() { os.RemoveAll(p) })
+		}
+	}
+	emulator := func() []string {
+		return append(motoserver.EnvList(motoserver.Start(t)), "AWS_CONFIG_FILE=/dev/null", "AWS_SHARED_CREDENTIALS_FILE=/dev/null")
+	}
+	env := emulator()
+	ctx := []string{"-c", "restrictDefaultSecurityGroup=false", "-c", "acknowledgeWarnings=schedulerOpenToInternet"}
+
+	out, code := script(t, env, "scripts/deploy", append(ctx, "--", "--require-approval", "never")...)
+	if code != 1 || strings.Contains(out, "Deployed.") || !strings.Contains(out, "the deploy did not leave what coiled-hook needs") {
+		t.Errorf("change-set deploy on moto: exit %d, want 1 and no \"Deployed.\":\n%s", code, out)
+	}
+	if strings.Count(out, "fixed monthly cost") != 1 {
+		t.Errorf("cost not printed exactly once per deploy:\n%s", out)
+	}
+
+	// A fresh emulator: the change-set stack above has no outputs for good.
+	out, code = script(t, emulator(), "scripts/deploy", append(ctx, "--", "--require-approval", "never", "--method=direct")...)
+	if code != 0 || !strings.Contains(out, "Deployed. Hand the network to Coiled") || !strings.Contains(out, "stack CoiledNetwork: network vpc-") {
+		t.Errorf("direct deploy on moto: exit %d, want 0 and \"Deployed.\":\n%s", code, out)
 	}
 }
