@@ -57,8 +57,10 @@ func run(stderr io.Writer) int {
 		// A non-zero exit makes the CDK CLI add "<app>: Subprocess exited
 		// with error 1" (and go run adds "exit status 1"). An error
 		// annotation is CDK's own way to fail a synth: the CLI prints it
-		// once, "Found errors", deploys nothing and exits 1.
-		failed := awscdk.NewStack(app, jsii.String("coilednet"), nil)
+		// once, "Synthesis finished with errors", deploys nothing and exits
+		// 1 (cdk ls, which ignores annotations, lists this placeholder
+		// stack, whose name says what is wrong).
+		failed := awscdk.NewStack(app, jsii.String("coilednet-invalid-options"), nil)
 		awscdk.Annotations_Of(failed).AddError(jsii.String(strings.ReplaceAll(msg, "\n", "\n  ")))
 		app.Synth(nil)
 		return 0
