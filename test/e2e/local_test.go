@@ -253,8 +253,14 @@ func TestDeployIsHonest(t *testing.T) {
 	}
 
 	// A fresh emulator: the change-set stack above has no outputs for good.
-	out, code = script(t, emulator(), "scripts/deploy", append(ctx, "--", "--require-approval", "never", "--method=direct")...)
-	if code != 0 || !strings.Contains(out, "Deployed. Hand the network to Coiled") || !strings.Contains(out, "stack CoiledNetwork: network vpc-") {
+	// The region as the warning about -c region=… says to choose it:
+	// AWS_REGION=us-west-2 scripts/deploy. (The AZ is named: moto resolves
+	// Fn::GetAZs to us-east-1's zones in every region, which the outputs
+	// check rightly rejects.)
+	out, code = script(t, append(emulator(), "AWS_REGION=us-west-2", "AWS_DEFAULT_REGION=us-west-2"), "scripts/deploy",
+		append(ctx, "-c", "availabilityZones=us-west-2a", "--", "--require-approval", "never", "--method=direct")...)
+	if code != 0 || !strings.Contains(out, "Deployed. Hand the network to Coiled") ||
+		!regexp.MustCompile(`stack CoiledNetwork: network vpc-\w+ in us-west-2`).MatchString(out) {
 		t.Errorf("direct deploy on moto: exit %d, want 0 and \"Deployed.\":\n%s", code, out)
 	}
 }
