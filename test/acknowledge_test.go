@@ -1,6 +1,7 @@
 package test
 
 import (
+	"net/netip"
 	"regexp"
 	"slices"
 	"strings"
@@ -11,6 +12,7 @@ import (
 	"github.com/aws/jsii-runtime-go"
 
 	"github.com/coilednet/coilednet/config"
+	"github.com/coilednet/coilednet/constructs/network"
 	"github.com/coilednet/coilednet/internal/variants"
 	"github.com/coilednet/coilednet/stacks"
 )
@@ -76,5 +78,25 @@ func TestAcknowledgeWarningAsTheWarningSays(t *testing.T) {
 		assertions.Match_StringLikeRegexp(jsii.String(strings.ReplaceAll("coilednet:schedulerOpenToInternet", ":", "\\:"))))
 	if len(*found) != 1 {
 		t.Errorf("public-default: %d coilednet:schedulerOpenToInternet warnings, want 1", len(*found))
+	}
+}
+
+// TestGoInputErrorsNameGoFields: an App or Network built in Go and handed
+// to stacks.New or network.NewCoiledNetwork is rejected with the Go field's
+// name, before anything is built.
+func TestGoInputErrorsNameGoFields(t *testing.T) {
+	ctx := map[string]any{}
+	app := awscdk.NewApp(&awscdk.AppProps{Context: &ctx, Outdir: jsii.String(mustTempDir())})
+	_, err := stacks.New(app, config.App{AcknowledgeWarnings: []string{"nope"}})
+	if err == nil || !strings.Contains(err.Error(), `App.AcknowledgeWarnings (context key "acknowledgeWarnings"): "nope"`) {
+		t.Errorf("stacks.New: %v", err)
+	}
+	if n := len(*app.Node().Children()); n != 0 {
+		t.Errorf("%d constructs built despite an invalid App", n)
+	}
+	stack := awscdk.NewStack(app, jsii.String("Mine"), nil)
+	_, err = network.NewCoiledNetwork(stack, "Net", &config.Network{ClientCidrs: []netip.Prefix{}})
+	if err == nil || !strings.Contains(err.Error(), `Network.ClientCidrs (context key "clientCidrs")`) {
+		t.Errorf("NewCoiledNetwork: %v", err)
 	}
 }
