@@ -239,7 +239,8 @@ func TestDeployIsHonest(t *testing.T) {
 		}
 	}
 	emulator := func() []string {
-		return append(motoserver.EnvList(motoserver.Start(t)), "AWS_CONFIG_FILE=/dev/null", "AWS_SHARED_CREDENTIALS_FILE=/dev/null")
+		return append(motoserver.EnvList(motoserver.Start(t)), "AWS_CONFIG_FILE=/dev/null", "AWS_SHARED_CREDENTIALS_FILE=/dev/null",
+			"AWS_PROFILE=", "AWS_DEFAULT_PROFILE=")
 	}
 	env := emulator()
 	ctx := []string{"-c", "restrictDefaultSecurityGroup=false", "-c", "acknowledgeWarnings=schedulerOpenToInternet"}
