@@ -85,15 +85,15 @@ type Access struct {
 	// Workspace is the Coiled workspace slug. It names the instance role
 	// and profile (coiled-<Workspace>) and the log group (<Workspace>).
 	// Required unless CoiledAccess is AccessNone.
-	Workspace string
+	Workspace string `key:"coiledWorkspace"`
 
 	// Principal is the IAM principal Coiled gave (allowed_principal), the
 	// only one the role trusts. Required with AccessRole, else empty.
-	Principal string
+	Principal string `key:"coiledPrincipal"`
 
 	// ExternalID is the external ID Coiled gave; the role's trust policy
 	// requires it. Required with AccessRole, else empty.
-	ExternalID string
+	ExternalID string `key:"coiledExternalId"`
 
 	// DataBuckets are S3 buckets the cluster VMs may read and write.
 	//

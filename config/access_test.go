@@ -155,12 +155,12 @@ func TestAccessNames(t *testing.T) {
 	}
 	// Validate (the Go path) applies the same rules as FromContext.
 	err := App{Access: Access{CoiledAccess: AccessRole, Workspace: "acme"}}.Validate()
-	if err == nil || !strings.Contains(err.Error(), `"coiledPrincipal": "" is empty`) || !strings.Contains(err.Error(), `"coiledExternalId": "" is empty`) {
+	if err == nil || !strings.Contains(err.Error(), `context key "coiledPrincipal"): "" is empty`) || !strings.Contains(err.Error(), `context key "coiledExternalId"): "" is empty`) {
 		t.Errorf("Validate of a role without principal: %v", err)
 	}
 	// An unknown mode reports only itself, not the follow-ups.
 	err = App{Access: Access{CoiledAccess: "roles", Workspace: "acme", Principal: "x"}}.Validate()
-	if err == nil || len(leaves(err)) != 1 || !strings.Contains(err.Error(), `"coiledAccess": "roles" is not an access mode`) {
+	if err == nil || len(leaves(err)) != 1 || !strings.Contains(err.Error(), `App.Access.CoiledAccess (context key "coiledAccess"): "roles" is not an access mode`) {
 		t.Errorf("Validate of an unknown mode: %v", err)
 	}
 	// WithDefaults does not alias the caller's buckets.

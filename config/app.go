@@ -1,16 +1,63 @@
 package config
 
-// App-wide options (issue 14): acknowledged warnings and the like. Keys,
-// parsing, defaults and validation of these live in this file.
+import (
+	"fmt"
+	"slices"
+	"strings"
+)
+
+// App-wide options (issue 14): acknowledged warnings. Keys, parsing,
+// defaults and validation of these live in this file.
+
+// KeyAcknowledgeWarnings lists the warning IDs (Warning.ID) the user has
+// read and accepts: synth no longer prints them.
+const KeyAcknowledgeWarnings = "acknowledgeWarnings"
 
 // appKeys are the app-wide context keys, in cdk.json order.
-var appKeys = []string{}
+var appKeys = []string{KeyAcknowledgeWarnings}
+
+// WarningIDs are the IDs of every warning Network.Warnings (and each
+// concern's warnings) can return, the values acknowledgeWarnings accepts.
+// The stack annotates a warning as "coilednet:<ID>" (see
+// Annotations.acknowledgeWarning in CDK). A test checks that every warning
+// of every tested variant is listed here.
+var WarningIDs = []string{"schedulerOpenToInternet", "sharedNat", "natInstance",
+	"unknownInterfaceEndpoint", "endpointServiceRegion", "firewallNatInstanceRepos"}
+
+func acceptWarningIDs() string {
+	return "coilednet warning IDs (" + strings.Join(WarningIDs, ", ") + "), comma-separated or a JSON array"
+}
 
 // appOptions reads the app-wide keys into a.
-func (p *parser) appOptions(a *App) {}
+func (p *parser) appOptions(a *App) {
+	if items, ok := p.list(KeyAcknowledgeWarnings, acceptWarningIDs()); ok {
+		a.AcknowledgeWarnings = nilIfEmpty(p.strItems(KeyAcknowledgeWarnings, items, acceptWarningIDs()))
+	}
+}
 
-// appDefaults fills in the app-wide defaults.
-func (a App) appDefaults() App { return a }
+// appDefaults fills in the app-wide defaults (none acknowledged: nil).
+func (a App) appDefaults() App {
+	a.AcknowledgeWarnings = slices.Clone(a.AcknowledgeWarnings)
+	return a
+}
 
 // appProblems reports what is wrong with the app-wide options.
-func (a App) appProblems(add addFunc) {}
+func (a App) appProblems(add addFunc) {
+	seen := map[string]bool{}
+	for _, id := range a.AcknowledgeWarnings {
+		switch {
+		case !slices.Contains(WarningIDs, id):
+			hint := didYouMean(id, strings.Join(WarningIDs, ", "))
+			if bare, ok := strings.CutPrefix(id, "coilednet:"); ok && slices.Contains(WarningIDs, bare) {
+				hint = fmt.Sprintf("; did you mean %q?", bare)
+			}
+			add(KeyAcknowledgeWarnings, id, "is not a coilednet warning ID"+hint, acceptWarningIDs())
+		case seen[id]:
+			add(KeyAcknowledgeWarnings, id, "is listed twice", acceptWarningIDs())
+		}
+		seen[id] = true
+	}
+}
+
+// Acknowledged reports whether warning id is in a.AcknowledgeWarnings.
+func (a App) Acknowledged(id string) bool { return slices.Contains(a.AcknowledgeWarnings, id) }

@@ -190,6 +190,14 @@ type App struct {
 
 	// Access is the IAM identity Coiled acts as (access.go).
 	Access Access
+
+	// AcknowledgeWarnings are IDs of warnings (Warning.ID, one of
+	// WarningIDs) the user accepts: the stack acknowledges them with CDK's
+	// Annotations.acknowledgeWarning, so synth no longer prints them
+	// (context key acknowledgeWarnings, app.go).
+	//
+	// Default: none.
+	AcknowledgeWarnings []string
 }
 
 // Default values, in one place; cdk.json and the README repeat them and a

@@ -178,9 +178,9 @@ func TestEndpointsValidateInGo(t *testing.T) {
 	}}
 	err := n.Validate()
 	for _, want := range []string{
-		`context key "interfaceEndpoints": "sts" is listed twice (the preset coiled includes it)`,
-		`context key "endpointServices": "` + svcA + `" has port 0`,
-		`context key "endpointServices": "` + svcB + `" has an empty list of ports`,
+		`Network.InterfaceEndpoints (context key "interfaceEndpoints"): "sts" is listed twice (the preset coiled includes it)`,
+		`Network.EndpointServices (context key "endpointServices"): "` + svcA + `" has port 0`,
+		`Network.EndpointServices (context key "endpointServices"): "` + svcB + `" has an empty list of ports`,
 	} {
 		if err == nil || !strings.Contains(err.Error(), want) {
 			t.Errorf("Validate() = %v, want %q", err, want)

@@ -14,9 +14,14 @@ import (
 //
 //	context key "schedulerPorts": "0" is not a TCP port: accepted are whole numbers from 1 to 65535, comma-separated or a JSON array
 type Error struct {
-	// Key is the context key of the option, e.g. "schedulerPorts". It is
-	// what a user types after -c, so it names Go fields too.
+	// Key is the context key of the option, e.g. "schedulerPorts": what a
+	// user types after -c.
 	Key string
+	// Field is the Go field of the option, e.g. "Network.SchedulerPorts",
+	// when the value came from Go (Network.Validate, App.Validate); empty
+	// when it came from the CDK context (FromContext). The message then
+	// names the field first (see Error).
+	Field string
 	// Value is the offending value as given; for a list, the offending
 	// item. Values that are not strings are shown as JSON.
 	Value string
@@ -34,9 +39,13 @@ type Error struct {
 }
 
 // Error returns `context key "KEY": "VALUE" PROBLEM: accepted are ACCEPTED`
-// (`… PROBLEM? Accepted are ACCEPTED` when PROBLEM ends in a question).
+// (`… PROBLEM? Accepted are ACCEPTED` when PROBLEM ends in a question), or,
+// with a Field, `FIELD (context key "KEY"): "VALUE" PROBLEM…`.
 func (e *Error) Error() string {
 	s := fmt.Sprintf("context key %q: %q %s", e.Key, e.Value, e.Problem)
+	if e.Field != "" {
+		s = fmt.Sprintf("%s (context key %q): %q %s", e.Field, e.Key, e.Value, e.Problem)
+	}
 	switch {
 	case e.Accepted == "":
 	case strings.HasSuffix(e.Problem, "?"): // ends with "did you mean …?"

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"math"
 	"net/netip"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -29,9 +30,10 @@ import (
 //     a name from that list.
 //   - other keys: a non-empty string (blanks around it trimmed).
 //
-// Keys containing ':' or starting with '@' (CDK's own) and keys unrelated to
-// ours are ignored; a key that differs from one of ours only in case or by
-// one or two edits is rejected as a likely typo.
+// CDK's own keys (containing ':' or starting with '@', see isCDKKey) and
+// keys unrelated to ours are ignored (ContextWarnings reports the latter);
+// a key that differs from one of ours only in case or by one or two edits
+// is rejected as a likely typo.
 func FromContext(ctx map[string]any) (App, error) {
 	p := &parser{ctx: ctx, failed: map[string]bool{}}
 	var app App
@@ -440,7 +442,7 @@ func unknownKeys(ctx map[string]any) []*UnknownKeyError {
 	sort.Strings(names)
 	var out []*UnknownKeyError
 	for _, k := range names {
-		if keyIndex(k) < len(Keys) || strings.Contains(k, ":") || strings.HasPrefix(k, "@") {
+		if keyIndex(k) < len(Keys) || isCDKKey(k) {
 			continue
 		}
 		if s := suggestKey(k); s != "" {
@@ -507,4 +509,68 @@ func editDistance(a, b string, limit int) int {
 		prev2, prev, cur = prev, cur, prev2
 	}
 	return prev[len(b)]
+}
+
+// cdkOwnKeys are context keys without ':' or '@' that the CDK CLI itself
+// stores and passes to every app (`cdk acknowledge N` records the notice in
+// cdk.context.json under this key).
+var cdkOwnKeys = []string{"acknowledged-issue-numbers"}
+
+// isCDKKey reports whether k is CDK's own context key (aws:cdk:…,
+// @aws-cdk/… feature flags, cached lookups such as
+// availability-zones:account=…, the CLI's own keys), which coilednet never
+// reads nor warns about.
+func isCDKKey(k string) bool {
+	return strings.Contains(k, ":") || strings.HasPrefix(k, "@") || strings.HasPrefix(k, "$") || slices.Contains(cdkOwnKeys, k)
+}
+
+// awsSettingKeys are keys users pass with -c expecting them to choose the
+// AWS environment; the hint says where that is chosen instead.
+var awsSettingKeys = map[string]string{
+	"region":  "the stack deploys to the region of your AWS credentials: set AWS_REGION (e.g. AWS_REGION=us-west-2 scripts/deploy)",
+	"account": "the stack deploys to the account of your AWS credentials: choose them with AWS_PROFILE or the AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY variables",
+	"profile": "choose the AWS profile with AWS_PROFILE=NAME (or the CDK CLI's --profile NAME flag, after -- on scripts/deploy)",
+}
+
+// ContextWarnings returns a Warning (ID "unknownContextKey") for every key
+// of ctx that is neither ours nor CDK's own and is not close enough to one
+// of ours to be rejected as a typo (FromContext does that): such a key is
+// ignored, which the user should hear about (-c ports=443 sets nothing).
+// region, account and profile get a pointer to where the AWS environment is
+// chosen. Keys are reported in name order.
+func ContextWarnings(ctx map[string]any) []Warning {
+	names := make([]string, 0, len(ctx))
+	for k := range ctx {
+		names = append(names, k)
+	}
+	sort.Strings(names)
+	var out []Warning
+	for _, k := range names {
+		if keyIndex(k) < len(Keys) || isCDKKey(k) || suggestKey(k) != "" {
+			continue
+		}
+		msg := fmt.Sprintf("context key %q is not a coilednet option and is ignored", k)
+		if hint, ok := awsSettingKeys[strings.ToLower(k)]; ok {
+			msg += ": " + hint
+		} else if like := keysContaining(k); len(like) > 0 {
+			msg += fmt.Sprintf("; did you mean %s? (see the README's Options)", strings.Join(like, " or "))
+		} else {
+			msg += "; coilednet's keys are " + strings.Join(Keys, ", ")
+		}
+		out = append(out, Warning{ID: "unknownContextKey", Message: msg})
+	}
+	return out
+}
+
+// keysContaining returns our keys that contain k, ignoring case (ports →
+// schedulerPorts, nat → natProvider, natGateways), quoted.
+func keysContaining(k string) []string {
+	lk := strings.ToLower(k)
+	var out []string
+	for _, o := range Keys {
+		if len(lk) >= 2 && strings.Contains(strings.ToLower(o), lk) {
+			out = append(out, strconv.Quote(o))
+		}
+	}
+	return out
 }

@@ -148,7 +148,7 @@ func (a App) WithDefaults() App {
 // Validate checks a as WithDefaults completes it and returns every problem
 // found, joined (nil if none). See Network.Validate.
 func (a App) Validate() error {
-	return join(nil, dropFollowUps(a.problems(), nil))
+	return join(nil, withFields(dropFollowUps(a.problems(), nil), "App."))
 }
 
 // valid marks a dependency of a check on another key's validity (not
@@ -179,10 +179,11 @@ next:
 }
 
 // Validate checks n as WithDefaults completes it (so zero fields are
-// fine) and returns every problem found, each an *Error naming the context
-// key, joined with errors.Join in key order; nil if n is valid.
+// fine) and returns every problem found, each an *Error naming the Go field
+// (Network.ClientCidrs) and its context key, joined with errors.Join in key
+// order; nil if n is valid.
 func (n Network) Validate() error {
-	return join(nil, dropFollowUps(n.problems(), nil))
+	return join(nil, withFields(dropFollowUps(n.problems(), nil), "Network."))
 }
 
 func (a App) problems() []*Error {
@@ -456,8 +457,14 @@ func (n Network) OpenToInternet() bool {
 
 // Warning is something the user should know about a valid Network.
 type Warning struct {
-	// ID names the kind of warning, stable across releases, so that a user
-	// can acknowledge it (`cdk acknowledge Annotation::coilednet:<ID>`).
+	// ID names the kind of warning, stable across releases (one of
+	// WarningIDs), so that a user can accept it: `-c
+	// acknowledgeWarnings=<ID>` on scripts/deploy or any cdk command
+	// (App.AcknowledgeWarnings), which the stack passes to CDK's
+	// Annotations.acknowledgeWarning for the annotation "coilednet:<ID>".
+	// (`cdk acknowledge` cannot: it takes only numeric notice IDs.) In your
+	// own CDK app, call Annotations.Of(scope).AcknowledgeWarning with
+	// "coilednet:<ID>" on the CoiledNetwork or a parent.
 	ID string
 	// Message says what and how to change it.
 	Message string
@@ -499,5 +506,8 @@ func (n Network) Warnings() []Warning {
 	w = append(w, n.connectivityWarnings()...)
 	w = append(w, n.endpointWarnings()...)
 	w = append(w, n.egressWarnings()...)
+	for i := range w {
+		w[i].Message += fmt.Sprintf(" (to accept this warning and stop seeing it: -c %s=%s)", KeyAcknowledgeWarnings, w[i].ID)
+	}
 	return w
 }

@@ -95,21 +95,21 @@ func TestValidateGoNetwork(t *testing.T) {
 		n    Network
 		want string
 	}{
-		{"empty non-nil ports", Network{SchedulerPorts: []uint16{}}, `context key "schedulerPorts": "" is an empty list`},
-		{"port 0", Network{SchedulerPorts: []uint16{0}}, `context key "schedulerPorts": "0" is not a TCP port`},
-		{"empty non-nil client CIDRs", Network{ClientCidrs: []netip.Prefix{}}, `context key "clientCidrs": "" is an empty list and clientPrefixListIds is empty too`},
-		{"invalid prefix", Network{ClientCidrs: []netip.Prefix{{}}}, `context key "clientCidrs": "invalid Prefix" is not a CIDR`},
-		{"vpc host bits", Network{VpcCidr: p("10.0.0.1/16")}, `context key "vpcCidr": "10.0.0.1/16" has host bits set; did you mean "10.0.0.0/16"?`},
-		{"bad topology", Network{Topology: "hybrid"}, `context key "topology": "hybrid" is not a topology`},
-		{"negative NAT count", Network{Topology: TopologyPrivate, NatGateways: -1}, `context key "natGateways": "-1" is negative`},
-		{"NAT count with public", Network{NatGateways: 1}, `context key "natGateways": "1" is set, but natGateways applies only to topology=private`},
-		{"NAT instance with public", Network{NatProvider: NatInstance}, `context key "natProvider": "instance" is set, but natProvider applies only to topology=private (topology is "public")`},
-		{"azs 3 without names", Network{Azs: 3}, `context key "azs": "3" is more than 2, and availabilityZones is not set`},
-		{"azs negative", Network{Azs: -1}, `context key "azs": "-1" is out of range`},
-		{"azs vs names", Network{Azs: 2, AvailabilityZones: []string{"us-east-2a"}}, `context key "azs": "2" does not match availabilityZones, which names 1 zone(s) (us-east-2a): set -c azs=1`},
-		{"zone out of range", Network{Azs: 2, Zone: "2"}, `context key "zone": "2" is out of range`},
-		{"zone name unknown", Network{AvailabilityZones: []string{"us-east-2a"}, Zone: "us-east-2b"}, `context key "zone": "us-east-2b" is not an index nor one of availabilityZones`},
-		{"flow logs", Network{FlowLogs: "kinesis"}, `context key "flowLogs": "kinesis" is not a flow log destination`},
+		{"empty non-nil ports", Network{SchedulerPorts: []uint16{}}, `Network.SchedulerPorts (context key "schedulerPorts"): "" is an empty list`},
+		{"port 0", Network{SchedulerPorts: []uint16{0}}, `Network.SchedulerPorts (context key "schedulerPorts"): "0" is not a TCP port`},
+		{"empty non-nil client CIDRs", Network{ClientCidrs: []netip.Prefix{}}, `Network.ClientCidrs (context key "clientCidrs"): "" is an empty list and clientPrefixListIds is empty too`},
+		{"invalid prefix", Network{ClientCidrs: []netip.Prefix{{}}}, `Network.ClientCidrs (context key "clientCidrs"): "invalid Prefix" is not a CIDR`},
+		{"vpc host bits", Network{VpcCidr: p("10.0.0.1/16")}, `Network.VpcCidr (context key "vpcCidr"): "10.0.0.1/16" has host bits set; did you mean "10.0.0.0/16"?`},
+		{"bad topology", Network{Topology: "hybrid"}, `Network.Topology (context key "topology"): "hybrid" is not a topology`},
+		{"negative NAT count", Network{Topology: TopologyPrivate, NatGateways: -1}, `Network.NatGateways (context key "natGateways"): "-1" is negative`},
+		{"NAT count with public", Network{NatGateways: 1}, `Network.NatGateways (context key "natGateways"): "1" is set, but natGateways applies only to topology=private`},
+		{"NAT instance with public", Network{NatProvider: NatInstance}, `Network.NatProvider (context key "natProvider"): "instance" is set, but natProvider applies only to topology=private (topology is "public")`},
+		{"azs 3 without names", Network{Azs: 3}, `Network.Azs (context key "azs"): "3" is more than 2, and availabilityZones is not set`},
+		{"azs negative", Network{Azs: -1}, `Network.Azs (context key "azs"): "-1" is out of range`},
+		{"azs vs names", Network{Azs: 2, AvailabilityZones: []string{"us-east-2a"}}, `Network.Azs (context key "azs"): "2" does not match availabilityZones, which names 1 zone(s) (us-east-2a): set -c azs=1`},
+		{"zone out of range", Network{Azs: 2, Zone: "2"}, `Network.Zone (context key "zone"): "2" is out of range`},
+		{"zone name unknown", Network{AvailabilityZones: []string{"us-east-2a"}, Zone: "us-east-2b"}, `Network.Zone (context key "zone"): "us-east-2b" is not an index nor one of availabilityZones`},
+		{"flow logs", Network{FlowLogs: "kinesis"}, `Network.FlowLogs (context key "flowLogs"): "kinesis" is not a flow log destination`},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -125,7 +125,7 @@ func TestValidateGoNetwork(t *testing.T) {
 	}
 	// App-level: the stack name.
 	err := App{StackName: "a_b", Network: Network{Topology: "x"}}.Validate()
-	if es := leaves(err); len(es) != 2 || !strings.Contains(es[0].Error(), `"stackName": "a_b"`) || !strings.Contains(es[1].Error(), `"topology": "x"`) {
+	if es := leaves(err); len(es) != 2 || !strings.Contains(es[0].Error(), `App.StackName (context key "stackName"): "a_b"`) || !strings.Contains(es[1].Error(), `App.Network.Topology (context key "topology"): "x"`) {
 		t.Errorf("App.Validate() = %v", err)
 	}
 	// Follow-up errors are dropped in the Go path too.
@@ -207,7 +207,7 @@ func TestKeys(t *testing.T) {
 		}
 		seen[k] = true
 	}
-	if len(networkKeys) != 14 || !slices.Contains(Keys, KeyZone) || !slices.Contains(Keys, KeyDynamoDbEndpoint) {
+	if len(networkKeys) != 14 || !slices.Contains(Keys, KeyZone) || !slices.Contains(Keys, KeyDynamoDbEndpoint) || Keys[len(Keys)-1] != KeyAcknowledgeWarnings {
 		t.Errorf("Keys = %v", Keys)
 	}
 }

@@ -1,39 +1,60 @@
-# Shared by scripts/deploy and scripts/test: install the pinned CDK CLI (and
-# the IAM policy simulator the tests use) and
-# set the environment the CDK CLI and jsii run best with here.
+# Shared by scripts/deploy, scripts/local and scripts/test: install the
+# pinned CDK CLI (and the IAM policy simulator the tests use) and set the environment the CDK CLI and jsii run best with.
 # shellcheck shell=bash
 
-export JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION="${JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION:-20}"
+root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+. "$root/scripts/build.sh"
+
+# The CLI's check for a newer version of itself, and its telemetry: off
+# (the version is pinned; nothing is sent anywhere).
 export CDK_DISABLE_VERSION_CHECK=true
 export CDK_DISABLE_CLI_TELEMETRY=true
 
 # The CLI lives in .tools/ (a dot-folder, so `go test ./...` never walks its
 # node_modules); its version is pinned in .tools/package-lock.json.
-CDK="$PWD/.tools/node_modules/.bin/cdk"
+CDK="$root/.tools/node_modules/.bin/cdk"
 
 need() {
   command -v "$1" >/dev/null 2>&1 || { echo "coilednet: '$1' is needed: $2" >&2; exit 1; }
 }
 
-ensure_cdk() {
-  need node "install Node.js 20 or newer"
-  need npm "it ships with Node.js"
-  local want sim_want
-  want=$(node -p 'require("./.tools/package-lock.json").packages["node_modules/aws-cdk"].version')
-  # The IAM policy simulator of the policy tests (test/iamsim), pinned beside it.
-  sim_want=$(node -p 'require("./.tools/package-lock.json").packages["node_modules/@cloud-copilot/iam-simulate"].version')
-  if [ ! -x "$CDK" ] || [ "$(node -p 'require("./.tools/node_modules/aws-cdk/package.json").version' 2>/dev/null)" != "$want" ] ||
-    [ "$(node -p 'require("./.tools/node_modules/@cloud-copilot/iam-simulate/package.json").version' 2>/dev/null)" != "$sim_want" ]; then
-    echo "coilednet: installing the pinned CDK CLI (aws-cdk $want) and IAM simulator (@cloud-copilot/iam-simulate $sim_want) into .tools/"
-    npm ci --prefix .tools --no-audit --no-fund --loglevel=error
+# node_check: jsii, which runs the CDK Go app in Node.js, supports Node 22
+# and 24. On Node 20 (past its end of life; jsii support ended 2026-10-30)
+# it still works but jsii prints a 12-line banner on every synth: the
+# scripts say so in one line instead and silence that banner only
+# (JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION=20), as the README says.
+node_check() {
+  local major
+  major=$(node -p 'process.versions.node.split(".")[0]')
+  if [ "$major" -lt 20 ]; then
+    echo "coilednet: Node.js $major is too old: install Node.js 22 or 24" >&2; exit 1
+  fi
+  if [ "$major" = 20 ]; then
+    echo "coilednet: note: Node.js 20 is past its end of life and no longer supported by jsii (use 22 or 24); silencing jsii's banner about it" >&2
+    export JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION="${JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION:-20}"
   fi
 }
 
-# prebuild compiles PKGS in the background (the CDK Go bindings take about a
-# minute the first time) while ensure_cdk installs the CLI; finish_prebuild
-# waits for it and stops on a compile error.
+ensure_cdk() {
+  need node "install Node.js 22 or 24"
+  need npm "it ships with Node.js"
+  node_check
+  local want sim_want
+  want=$(node -p "require('$root/.tools/package-lock.json').packages['node_modules/aws-cdk'].version")
+  # The IAM policy simulator of the policy tests (test/iamsim), pinned beside it.
+  sim_want=$(node -p "require('$root/.tools/package-lock.json').packages['node_modules/@cloud-copilot/iam-simulate'].version")
+  if [ ! -x "$CDK" ] || [ "$(node -p "require('$root/.tools/node_modules/aws-cdk/package.json').version" 2>/dev/null)" != "$want" ] ||
+    [ "$(node -p "require('$root/.tools/node_modules/@cloud-copilot/iam-simulate/package.json').version" 2>/dev/null)" != "$sim_want" ]; then
+    echo "coilednet: installing the pinned CDK CLI (aws-cdk $want) and IAM policy simulator (@cloud-copilot/iam-simulate $sim_want) into .tools/"
+    npm ci --prefix "$root/.tools" --no-audit --no-fund --loglevel=error
+  fi
+}
+
+# prebuild compiles the CDK app into .build/ in the background (the CDK Go
+# bindings take about a minute the first time) while ensure_cdk installs the
+# CLI; finish_prebuild waits for it and stops on a compile error.
 prebuild() {
-  go build -o /dev/null "$@" &
+  build_if_stale coilednet ./bin/coilednet >/dev/null &
   prebuild_pid=$!
 }
 finish_prebuild() {

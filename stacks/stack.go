@@ -61,13 +61,16 @@ func FromApp(app awscdk.App) (*NetworkStack, error) {
 }
 
 // New adds the coilednet stack described by cfg to app, with cdk-nag's
-// AwsSolutions checks as an aspect. cfg must come from config.FromContext or
-// be otherwise valid; an invalid network is returned as an error before the
-// stack is created.
+// AwsSolutions checks as an aspect. An invalid cfg is returned as an error
+// naming the Go fields (config.App.Validate) before the stack is created.
 func New(app awscdk.App, cfg config.App) (*NetworkStack, error) {
+	if err := cfg.Validate(); err != nil {
+		return nil, fmt.Errorf("coilednet stack: %w", err)
+	}
 	stack := awscdk.NewStack(app, jsii.String(cfg.StackName), &awscdk.StackProps{
 		Description: jsii.String(fmt.Sprintf("coilednet: Coiled-ready %s network", cfg.Network.WithDefaults().Topology)),
 	})
+	acknowledgeWarnings(stack, cfg)
 	net, err := network.NewCoiledNetwork(stack, "CoiledNetwork", &cfg.Network)
 	if err != nil {
 		return nil, err

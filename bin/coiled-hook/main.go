@@ -1,9 +1,11 @@
 // Command coiled-hook sends the network of a deployed coilednet stack to a
 // Coiled workspace. Run it after `cdk deploy --outputs-file cdk-outputs.json`:
 //
-//	go run ./bin/coiled-hook --outputs-file cdk-outputs.json
+//	scripts/coiled-hook --outputs-file cdk-outputs.json
 //
-// See internal/hook and `go run ./bin/coiled-hook -h`.
+// (scripts/coiled-hook builds this command into .build/ and runs it, so its
+// exit status arrives unchanged; `go run` turns 2 into 1.) See internal/hook
+// and `scripts/coiled-hook -h`.
 package main
 
 import (

@@ -1,6 +1,9 @@
 // Package coiledtest is an in-process fake of the Coiled control plane for
-// tests: the HTTP calls and the websocket of the contract in
-// shared/coiled-api.md, served on 127.0.0.1. It keeps backend options per
+// tests: the HTTP calls and the websocket that package coiled speaks (the
+// calls of the official client's coiled.set_backend_options: user, memberships,
+// backend options, and the update_options websocket; see the Route
+// constants), served on 127.0.0.1. `go run ./cmd/fakecoiled` runs it as a
+// standalone server. It keeps backend options per
 // workspace, records every request and every update_options message it
 // receives, validates updates the way the contract describes them, and has
 // knobs to inject each failure a client must handle.

@@ -82,10 +82,10 @@ const Usage = `Usage: coiled-hook [flags]
 
 Sends the network of a deployed coilednet stack to your Coiled workspace.
 
-  go run ./bin/coiled-hook --outputs-file cdk-outputs.json
-  go run ./bin/coiled-hook --stack CoiledNetwork      (reads CloudFormation)
-  go run ./bin/coiled-hook --check --outputs-file cdk-outputs.json   (check only)
-  go run ./bin/coiled-hook --network vpc-…,subnet-…,subnet-…,sg-…,sg-… \
+  scripts/coiled-hook --outputs-file cdk-outputs.json
+  scripts/coiled-hook --stack CoiledNetwork      (reads CloudFormation)
+  scripts/coiled-hook --check --outputs-file cdk-outputs.json   (check only)
+  scripts/coiled-hook --network vpc-…,subnet-…,subnet-…,sg-…,sg-… \
       --workers-public-ip false --region us-east-2    (a network built elsewhere)
 
 Every send first checks the live network with the EC2 API (read-only; AWS

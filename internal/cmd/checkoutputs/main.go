@@ -1,0 +1,94 @@
+// Command checkoutputs is scripts/deploy's last step: it checks that the
+// outputs file `cdk deploy --outputs-file FILE` wrote holds every stack of
+// the cloud assembly with every output coiled-hook requires
+// (outputkeys.Required, validated as the hook validates them), so that the
+// script says "Deployed" only when the hook can run. It exits 1 saying what
+// is missing otherwise (for instance a change-set deploy on an emulator that
+// wrote `{}`), and 2 on bad usage.
+//
+//	go run ./internal/cmd/checkoutputs [-assembly cdk.out] cdk-outputs.json
+package main
+
+import (
+	"encoding/json"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"sort"
+
+	"github.com/coilednet/coilednet/stackoutputs"
+)
+
+func main() { os.Exit(run(os.Args[1:], os.Stdout, os.Stderr)) }
+
+func run(args []string, stdout, stderr io.Writer) int {
+	fs := flag.NewFlagSet("checkoutputs", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	assembly := fs.String("assembly", "cdk.out", "the cloud assembly `DIR` the deploy synthesized (its stacks are the ones expected)")
+	if err := fs.Parse(args); err != nil {
+		return 2
+	}
+	if fs.NArg() != 1 {
+		fmt.Fprintln(stderr, "usage: checkoutputs [-assembly DIR] OUTPUTS-FILE")
+		return 2
+	}
+	file := fs.Arg(0)
+	stacks, err := assemblyStacks(*assembly)
+	if err != nil {
+		// No manifest: expect exactly one stack in the file.
+		stacks = []string{""}
+	}
+	failed := false
+	for _, name := range stacks {
+		o, err := stackoutputs.ReadOutputsFile(file, name)
+		if err != nil {
+			fmt.Fprintf(stderr, "coilednet: the deploy did not leave what coiled-hook needs in %s:\n  %v\n", file, err)
+			failed = true
+			continue
+		}
+		fmt.Fprintf(stdout, "stack %s: network %s in %s, all %d outputs the hook needs are in %s\n",
+			o.StackName, o.NetworkID, o.Region, 7+len(o.Zones), file)
+	}
+	if failed {
+		return 1
+	}
+	return 0
+}
+
+// assemblyStacks returns the names of the CloudFormation stacks in the
+// cloud assembly at dir (its manifest.json), sorted.
+func assemblyStacks(dir string) ([]string, error) {
+	raw, err := os.ReadFile(filepath.Join(dir, "manifest.json"))
+	if err != nil {
+		return nil, err
+	}
+	var m struct {
+		Artifacts map[string]struct {
+			Type       string `json:"type"`
+			Properties struct {
+				StackName string `json:"stackName"`
+			} `json:"properties"`
+		} `json:"artifacts"`
+	}
+	if err := json.Unmarshal(raw, &m); err != nil {
+		return nil, err
+	}
+	var out []string
+	for id, a := range m.Artifacts {
+		if a.Type != "aws:cloudformation:stack" {
+			continue
+		}
+		name := a.Properties.StackName
+		if name == "" {
+			name = id
+		}
+		out = append(out, name)
+	}
+	if len(out) == 0 {
+		return nil, fmt.Errorf("%s holds no stack", dir)
+	}
+	sort.Strings(out)
+	return out, nil
+}

@@ -1,0 +1,17 @@
+# build_if_stale NAME PKG: prints the path of $root/.build/NAME, compiling
+# PKG into it first when it is missing or older than any Go source (tests
+# aside), go.mod or go.sum of the module (build errors go to stderr and exit 1).
+# Shared by scripts/app (the CDK app), scripts/coiled-hook and scripts/lib.sh.
+# shellcheck shell=bash
+build_if_stale() {
+  local out="$root/.build/$1" pkg=$2
+  if [ ! -x "$out" ] || [ -n "$(find "$root" \( -name .tools -o -name .git -o -name 'cdk.out*' -o -name node_modules -o -name .build -o -name testdata \) -prune \
+       -o \( \( -name '*.go' ! -name '*_test.go' \) -o -name go.mod -o -name go.sum \) -newer "$out" -print -quit)" ]; then
+    mkdir -p "$root/.build"
+    # Build beside the target and rename, so a concurrent run never
+    # executes a half-written binary.
+    go -C "$root" build -o "$out.tmp.$$" "$pkg" || { rm -f "$out.tmp.$$"; exit 1; }
+    mv -f "$out.tmp.$$" "$out"
+  fi
+  printf '%s\n' "$out"
+}
