@@ -204,7 +204,7 @@ func TestKeys(t *testing.T) {
 		}
 		seen[k] = true
 	}
-	if len(Keys) != 14 || !slices.Contains(Keys, KeyZone) {
+	if len(networkKeys) != 14 || !slices.Contains(Keys, KeyZone) {
 		t.Errorf("Keys = %v", Keys)
 	}
 }
