@@ -51,3 +51,17 @@ const (
 	// LogGroupName is the workspace's CloudWatch log group.
 	LogGroupName = "LogGroupName"
 )
+
+// Outputs of private connectivity (issue 10), present only when used.
+const (
+	// SchedulerPublicIP is "false" when the scheduler runs in a private
+	// subnet (topology internal): Dask clients must reach its private IP
+	// and set coiled.use_scheduler_public_ip to False. Absent means "true".
+	SchedulerPublicIP = "SchedulerPublicIp"
+	// TransitGatewayAttachmentID is the VPC's Transit Gateway attachment
+	// (tgw-attach-…).
+	TransitGatewayAttachmentID = "TransitGatewayAttachmentId"
+	// PeeringConnectionIDs are the VPC peering connections (pcx-…),
+	// comma-separated, in the order of peerVpcs.
+	PeeringConnectionIDs = "PeeringConnectionIds"
+)

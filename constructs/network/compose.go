@@ -1,6 +1,13 @@
 package network
 
-import "github.com/aws/constructs-go/constructs/v10"
+import (
+	"fmt"
+
+	"github.com/aws/aws-cdk-go/awscdk/v2/awsec2"
+	"github.com/aws/constructs-go/constructs/v10"
+
+	"github.com/coilednet/coilednet/constructs/connectivity"
+)
 
 // The concerns CoiledNetwork composes beside the topology, each built by its
 // own package under constructs/ and exposed as a typed field of
@@ -9,7 +16,30 @@ import "github.com/aws/constructs-go/constructs/v10"
 
 // composeConnectivity adds the Transit Gateway attachment, its routes and
 // the VPC peerings (constructs/connectivity), if p asks for any.
-func (n *CoiledNetwork) composeConnectivity(scope constructs.Construct) {}
+func (n *CoiledNetwork) composeConnectivity(scope constructs.Construct) {
+	if n.Props.ExistingVpcId != "" || !connectivity.Needed(n.Props) {
+		return
+	}
+	vpc := n.Vpc.(awsec2.Vpc) // built by newVpc
+	props := connectivity.Props{Network: n.Props, VpcId: vpc.VpcId()}
+	for _, z := range n.Zones {
+		props.AvailabilityZones = append(props.AvailabilityZones, z.AvailabilityZone)
+	}
+	// Every subnet of the VPC, by group: public (scheduler or NAT), then
+	// private (whose 0.0.0.0/0 goes to the Transit Gateway with
+	// egress=transitGateway).
+	add := func(group string, subnets *[]awsec2.ISubnet, egress bool) {
+		for i, s := range *subnets {
+			props.RouteTables = append(props.RouteTables, connectivity.RouteTable{
+				Name: fmt.Sprintf("%sSubnet%d", group, i+1), ID: s.RouteTable().RouteTableId(), Egress: egress,
+			})
+		}
+	}
+	add(publicGroup, vpc.PublicSubnets(), false)
+	add(privateGroup, vpc.PrivateSubnets(), true)
+	add(privateGroup, vpc.IsolatedSubnets(), true)
+	n.Connectivity = connectivity.New(scope, "Connectivity", props)
+}
 
 // composeFirewall adds the egress firewall (constructs/firewall), if p asks
 // for it.

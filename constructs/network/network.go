@@ -16,6 +16,7 @@ import (
 	"github.com/aws/jsii-runtime-go"
 
 	"github.com/coilednet/coilednet/config"
+	"github.com/coilednet/coilednet/constructs/connectivity"
 )
 
 // ZoneSubnets is the scheduler and worker subnet of one Availability Zone.
@@ -37,10 +38,12 @@ type CoiledNetwork struct {
 	// Props are the validated props the network was built from, defaults
 	// filled in.
 	Props config.Network
-	// Vpc is the network's VPC.
-	Vpc awsec2.Vpc
+	// Vpc is the network's VPC: an awsec2.Vpc when the construct builds
+	// it, an imported one with Props.ExistingVpcId.
+	Vpc awsec2.IVpc
 	// Zones lists the scheduler/worker subnet pair of every AZ, in the
-	// order of the VPC's AZs.
+	// order of the VPC's AZs; empty with an existing VPC (whose subnets'
+	// AZs synth does not know).
 	Zones []ZoneSubnets
 	// SchedulerSubnet is the subnet handed to Coiled for the scheduler (the
 	// one of the AZ chosen by Props.Zone).
@@ -55,8 +58,16 @@ type CoiledNetwork struct {
 	// (Coiled's firewall_id).
 	ClusterSecurityGroup awsec2.SecurityGroup
 	// GiveWorkersPublicIp is what Coiled must be told: true in the public
-	// topology, false in the private one.
+	// topology, false in the private and internal ones, WorkerPublicIp
+	// with an existing VPC.
 	GiveWorkersPublicIp bool
+	// SchedulerPublicIp is false when the scheduler runs in a private
+	// subnet (topology internal): clients must then reach its private IP
+	// and set coiled.use_scheduler_public_ip to False.
+	SchedulerPublicIp bool
+	// Connectivity holds the Transit Gateway attachment, its routes and the
+	// VPC peerings; nil when the options ask for none.
+	Connectivity *connectivity.Connectivity
 }
 
 // NewCoiledNetwork validates props (nil means all defaults) and builds the
@@ -79,17 +90,26 @@ func NewCoiledNetwork(scope constructs.Construct, id string, props *config.Netwo
 		Construct:           self,
 		Props:               p,
 		GiveWorkersPublicIp: p.Topology == config.TopologyPublic,
+		SchedulerPublicIp:   p.Topology != config.TopologyInternal,
 	}
-	n.Vpc = newVpc(self, p)
-	n.Zones = zones(n.Vpc, p)
-	chosen := n.Zones[p.ZoneIndex()]
-	n.SchedulerSubnet, n.WorkerSubnet = chosen.SchedulerSubnet, chosen.WorkerSubnet
+	var vpc awsec2.Vpc
+	if p.ExistingVpcId != "" {
+		n.importVpc(self, p)
+	} else {
+		vpc = newVpc(self, p)
+		n.Vpc = vpc
+		n.Zones = zones(vpc, p)
+		chosen := n.Zones[p.ZoneIndex()]
+		n.SchedulerSubnet, n.WorkerSubnet = chosen.SchedulerSubnet, chosen.WorkerSubnet
+	}
 	n.SchedulerSecurityGroup = newSchedulerSecurityGroup(self, n.Vpc, p)
 	n.ClusterSecurityGroup = newClusterSecurityGroup(self, n.Vpc)
 	n.composeConnectivity(self)
 	n.composeFirewall(self)
 	n.composeEndpoints(self)
-	addFlowLogs(self, n.Vpc, p)
+	if vpc != nil {
+		addFlowLogs(self, vpc, p)
+	}
 	suppressFindings(n, p)
 	lintFindings(n, p)
 	for _, w := range p.Warnings() {
@@ -110,7 +130,7 @@ func newVpc(scope constructs.Construct, p config.Network) awsec2.Vpc {
 		IpAddresses:                  awsec2.IpAddresses_Cidr(jsii.String(p.VpcCidr.String())),
 		EnableDnsSupport:             jsii.Bool(true),
 		EnableDnsHostnames:           jsii.Bool(true),
-		CreateInternetGateway:        jsii.Bool(true),
+		CreateInternetGateway:        jsii.Bool(p.HasInternetGateway()),
 		RestrictDefaultSecurityGroup: p.RestrictDefaultSecurityGroup,
 		// Every subnet group reserves config.ReservedAzs slots, so adding
 		// an AZ later fills a reserved slot and never moves a subnet.
@@ -128,11 +148,25 @@ func newVpc(scope constructs.Construct, p config.Network) awsec2.Vpc {
 		SubnetType:          awsec2.SubnetType_PUBLIC,
 		MapPublicIpOnLaunch: jsii.Bool(true),
 	}
-	switch p.Topology {
-	case config.TopologyPublic:
+	switch {
+	case p.Topology == config.TopologyPublic:
 		props.SubnetConfiguration = &[]*awsec2.SubnetConfiguration{public}
 		props.NatGateways = jsii.Number(0)
-	case config.TopologyPrivate:
+	case p.Egress == config.EgressTransitGateway:
+		// No NAT: the private subnets' 0.0.0.0/0 goes to the Transit
+		// Gateway (constructs/connectivity). CDK calls such subnets
+		// isolated; the group keeps its name, and so its logical IDs.
+		isolated := &awsec2.SubnetConfiguration{
+			Name:       jsii.String(privateGroup),
+			SubnetType: awsec2.SubnetType_PRIVATE_ISOLATED,
+		}
+		props.SubnetConfiguration = &[]*awsec2.SubnetConfiguration{public, isolated}
+		if p.Topology == config.TopologyInternal {
+			// No public subnet and no internet gateway at all.
+			props.SubnetConfiguration = &[]*awsec2.SubnetConfiguration{isolated}
+		}
+		props.NatGateways = jsii.Number(0)
+	default: // private or internal, egress through a NAT
 		props.SubnetConfiguration = &[]*awsec2.SubnetConfiguration{public, {
 			Name:       jsii.String(privateGroup),
 			SubnetType: awsec2.SubnetType_PRIVATE_WITH_EGRESS,
@@ -150,28 +184,59 @@ func newVpc(scope constructs.Construct, p config.Network) awsec2.Vpc {
 		}
 	}
 	vpc := awsec2.NewVpc(scope, jsii.String("Vpc"), props)
-	if p.Topology == config.TopologyPrivate && p.NatProvider == config.NatInstance {
+	if p.NatProvider == config.NatInstance {
 		restrictNatInstances(vpc, props.NatGatewayProvider.(awsec2.NatInstanceProviderV2), p)
 	}
 	return vpc
 }
 
-// zones pairs each AZ's scheduler and worker subnet.
+// zones pairs each AZ's scheduler and worker subnet: the public subnet
+// for both in public; the public and the private one in private; the
+// private one for both in internal.
 func zones(vpc awsec2.Vpc, p config.Network) []ZoneSubnets {
 	public := *vpc.PublicSubnets()
-	out := make([]ZoneSubnets, len(public))
-	for i, s := range public {
-		out[i] = ZoneSubnets{AvailabilityZone: s.AvailabilityZone(), SchedulerSubnet: s, WorkerSubnet: s}
+	if p.Topology == config.TopologyPublic {
+		out := make([]ZoneSubnets, len(public))
+		for i, s := range public {
+			out[i] = ZoneSubnets{AvailabilityZone: s.AvailabilityZone(), SchedulerSubnet: s, WorkerSubnet: s}
+		}
+		return out
 	}
-	if p.Topology == config.TopologyPrivate {
-		for i, s := range *vpc.PrivateSubnets() {
-			out[i].WorkerSubnet = s
+	private := *vpc.PrivateSubnets()
+	if p.Egress == config.EgressTransitGateway {
+		private = *vpc.IsolatedSubnets()
+	}
+	out := make([]ZoneSubnets, len(private))
+	for i, s := range private {
+		out[i] = ZoneSubnets{AvailabilityZone: s.AvailabilityZone(), SchedulerSubnet: s, WorkerSubnet: s}
+		if p.Topology == config.TopologyPrivate {
+			out[i].SchedulerSubnet = public[i]
 		}
 	}
 	return out
 }
 
-func newSchedulerSecurityGroup(scope constructs.Construct, vpc awsec2.Vpc, p config.Network) awsec2.SecurityGroup {
+// importVpc refers to the existing VPC and subnets of p (no lookup: synth
+// stays offline) instead of building them.
+func (n *CoiledNetwork) importVpc(scope constructs.Construct, p config.Network) {
+	n.Vpc = awsec2.Vpc_FromVpcAttributes(scope, jsii.String("ExistingVpc"), &awsec2.VpcAttributes{
+		VpcId:             jsii.String(p.ExistingVpcId),
+		VpcCidrBlock:      jsii.String(p.ExistingVpcCidr.String()),
+		AvailabilityZones: awscdk.Stack_Of(scope).AvailabilityZones(),
+	})
+	n.SchedulerSubnet = awsec2.Subnet_FromSubnetAttributes(scope, jsii.String("ExistingSchedulerSubnet"), &awsec2.SubnetAttributes{
+		SubnetId: jsii.String(p.SchedulerSubnetId),
+	})
+	n.WorkerSubnet = n.SchedulerSubnet
+	if p.WorkerSubnetId != p.SchedulerSubnetId {
+		n.WorkerSubnet = awsec2.Subnet_FromSubnetAttributes(scope, jsii.String("ExistingWorkerSubnet"), &awsec2.SubnetAttributes{
+			SubnetId: jsii.String(p.WorkerSubnetId),
+		})
+	}
+	n.GiveWorkersPublicIp = *p.WorkerPublicIp
+}
+
+func newSchedulerSecurityGroup(scope constructs.Construct, vpc awsec2.IVpc, p config.Network) awsec2.SecurityGroup {
 	sg := awsec2.NewSecurityGroup(scope, jsii.String("SchedulerSecurityGroup"), &awsec2.SecurityGroupProps{
 		Vpc:              vpc,
 		Description:      jsii.String("Coiled scheduler: clients reach the scheduler and dashboard ports"),
@@ -196,7 +261,7 @@ func newSchedulerSecurityGroup(scope constructs.Construct, vpc awsec2.Vpc, p con
 	return sg
 }
 
-func newClusterSecurityGroup(scope constructs.Construct, vpc awsec2.Vpc) awsec2.SecurityGroup {
+func newClusterSecurityGroup(scope constructs.Construct, vpc awsec2.IVpc) awsec2.SecurityGroup {
 	sg := awsec2.NewSecurityGroup(scope, jsii.String("ClusterSecurityGroup"), &awsec2.SecurityGroupProps{
 		Vpc:              vpc,
 		Description:      jsii.String("Coiled cluster: scheduler and workers reach each other on any port"),
