@@ -148,6 +148,8 @@ func TestTable(t *testing.T) {
 		"`-c topology=private -c azs=2 -c natGateways=1`":        "36.50",
 		"`-c topology=private -c natProvider=instance`":          "7.36",
 		"`-c topology=private -c natProvider=instance -c azs=2`": "14.71",
+		"`-c topology=internal`":                                 "36.50",
+		"`-c topology=internal -c egress=transitGateway -c transitGatewayId=tgw-0123456789abcdef0`": "36.50",
 	}
 	rows := 0
 	for _, line := range strings.Split(strings.TrimSpace(got), "\n")[2:] {
