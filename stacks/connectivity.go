@@ -24,12 +24,14 @@ func addConnectivityOutputs(stack awscdk.Stack, n *network.CoiledNetwork) {
 		return
 	}
 	if c.TransitGatewayAttachment != nil {
-		out(outputkeys.TransitGatewayAttachmentID, c.TransitGatewayAttachment.AttrId(), "Transit Gateway attachment of the VPC")
+		// Ref is the attachment's id, like GetAtt Id (and the emulator, which
+		// lacks the resource type, can resolve it).
+		out(outputkeys.TransitGatewayAttachmentID, c.TransitGatewayAttachment.Ref(), "Transit Gateway attachment of the VPC")
 	}
 	if len(c.Peerings) > 0 {
 		ids := make([]*string, len(c.Peerings))
 		for i, p := range c.Peerings {
-			ids[i] = p.AttrId()
+			ids[i] = p.Ref()
 		}
 		out(outputkeys.PeeringConnectionIDs, awscdk.Fn_Join(jsii.String(","), &ids), "VPC peering connections, in the order of peerVpcs")
 	}

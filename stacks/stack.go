@@ -87,7 +87,11 @@ func AddHookOutputs(stack awscdk.Stack, n *network.CoiledNetwork) {
 		})
 	}
 	out(outputkeys.NetworkID, *n.Vpc.VpcId(), "Coiled network_id: the VPC")
-	out(outputkeys.SchedulerSubnetID, *n.SchedulerSubnet.SubnetId(), "Coiled scheduler_subnet_id: public subnet of the scheduler")
+	schedulerSubnet := "Coiled scheduler_subnet_id: public subnet of the scheduler"
+	if !n.SchedulerPublicIp || n.Props.ExistingVpcId != "" {
+		schedulerSubnet = "Coiled scheduler_subnet_id: subnet of the scheduler"
+	}
+	out(outputkeys.SchedulerSubnetID, *n.SchedulerSubnet.SubnetId(), schedulerSubnet)
 	out(outputkeys.WorkerSubnetID, *n.WorkerSubnet.SubnetId(), "Coiled worker_subnet_id: subnet of the workers")
 	out(outputkeys.SchedulerFirewallID, *n.SchedulerSecurityGroup.SecurityGroupId(), "Coiled scheduler_firewall_id: security group of the scheduler")
 	out(outputkeys.FirewallID, *n.ClusterSecurityGroup.SecurityGroupId(), "Coiled firewall_id: security group of the whole cluster")

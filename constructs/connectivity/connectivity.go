@@ -123,7 +123,7 @@ func New(scope constructs.Construct, id string, p Props) *Connectivity {
 			r := awsec2.NewCfnRoute(self, jsii.String(fmt.Sprintf("%sPeering%dRoute", rt.Name, i+1)), &awsec2.CfnRouteProps{
 				RouteTableId:           rt.ID,
 				DestinationCidrBlock:   jsii.String(peer.Cidr.String()),
-				VpcPeeringConnectionId: pcx.AttrId(),
+				VpcPeeringConnectionId: pcx.Ref(), // its id, as GetAtt Id (which the emulator lacks)
 			})
 			c.Routes = append(c.Routes, r)
 		}
@@ -139,6 +139,6 @@ func (c *Connectivity) tgwRoute(rt RouteTable, name, dest, tgw string) {
 		DestinationCidrBlock: jsii.String(dest),
 		TransitGatewayId:     jsii.String(tgw),
 	})
-	r.AddDependency(c.TransitGatewayAttachment)
+	r.AddResourceDependency(c.TransitGatewayAttachment, nil)
 	c.Routes = append(c.Routes, r)
 }

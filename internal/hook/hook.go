@@ -331,6 +331,7 @@ func (rn *Runner) Run(ctx context.Context, args []string) int {
 		r.warnf("Coiled stored zone %q, sent %q", z, plan.Zone)
 	}
 	r.summary(workspace, outputs.Region, plan.Zone, network)
+	r.printConnectivityNotes(outputs)
 	return ExitOK
 }
 

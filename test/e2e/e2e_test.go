@@ -140,6 +140,12 @@ func TestEveryVariant(t *testing.T) {
 	requireTools(t)
 	for _, v := range variants.All {
 		t.Run(v.Name, func(t *testing.T) {
+			if v.NoDeploy != "" {
+				// Checked from its template here; its concern's own e2e
+				// test deploys what the emulator can of it.
+				t.Run("synthesizes through the CLI as its golden (not deployed: "+v.NoDeploy+")", func(t *testing.T) { checkSynthOnly(t, v) })
+				return
+			}
 			d := deploy(t, v)
 			t.Run("resources match outputs and topology", func(t *testing.T) { checkResources(t, d) })
 			t.Run("hook from outputs file and from CloudFormation", func(t *testing.T) { checkHook(t, d) })
@@ -153,7 +159,14 @@ func TestEveryVariant(t *testing.T) {
 
 func deploy(t *testing.T, v variants.Variant) *deployment {
 	t.Helper()
-	d := &deployment{v: v, endpoint: motoserver.Start(t)}
+	return deployTo(t, v, motoserver.Start(t))
+}
+
+// deployTo deploys v to the emulator at endpoint (in which a test may have
+// created what v refers to).
+func deployTo(t *testing.T, v variants.Variant, endpoint string) *deployment {
+	t.Helper()
+	d := &deployment{v: v, endpoint: endpoint}
 	dir := t.TempDir()
 	d.outDir, d.outFile = filepath.Join(dir, "cdk.out"), filepath.Join(dir, "cdk-outputs.json")
 	d.env = append(os.Environ(), motoserver.EnvList(d.endpoint)...)
@@ -283,7 +296,7 @@ func (d *deployment) routeTableOf(subnet string) string {
 func checkResources(t *testing.T, d *deployment) {
 	ctx := context.Background()
 	o := d.outputs
-	private := d.v.Topology == "private"
+	private := d.v.Topology == "private" || d.v.Topology == "internal"
 	if o.GiveWorkersPublicIP == private {
 		t.Errorf("GiveWorkersPublicIp = %v for topology %s", o.GiveWorkersPublicIP, d.v.Topology)
 	}
@@ -328,7 +341,12 @@ func checkResources(t *testing.T, d *deployment) {
 	nats := map[string]bool{}
 	for _, z := range o.Zones {
 		ids := []string{z.SchedulerSubnetID}
-		if private {
+		if d.v.Topology == "internal" {
+			// Scheduler and workers share the private subnet.
+			if z.WorkerSubnetID != z.SchedulerSubnetID {
+				t.Errorf("internal zone %s: worker subnet %s differs from scheduler subnet %s", z.Name, z.WorkerSubnetID, z.SchedulerSubnetID)
+			}
+		} else if private {
 			ids = append(ids, z.WorkerSubnetID)
 		} else if z.WorkerSubnetID != z.SchedulerSubnetID {
 			t.Errorf("public zone %s: worker subnet %s differs from scheduler subnet %s", z.Name, z.WorkerSubnetID, z.SchedulerSubnetID)
@@ -349,8 +367,7 @@ func checkResources(t *testing.T, d *deployment) {
 				t.Errorf("subnet %s CIDR %s, template says %v", id, aws.ToString(sn.CidrBlock), want)
 			}
 		}
-		sched := defaultRoute(t, d, z.SchedulerSubnetID)
-		if aws.ToString(sched.GatewayId) != igw {
+		if sched := defaultRoute(t, d, z.SchedulerSubnetID); d.v.Topology != "internal" && aws.ToString(sched.GatewayId) != igw {
 			t.Errorf("zone %s scheduler subnet: 0.0.0.0/0 -> %+v, want the internet gateway %s", z.Name, sched, igw)
 		}
 		if private {
@@ -398,6 +415,14 @@ func checkNats(t *testing.T, d *deployment, targets map[string]bool) {
 	public := map[string]bool{}
 	for _, z := range d.outputs.Zones {
 		public[z.SchedulerSubnetID] = true
+	}
+	if d.v.Topology == "internal" {
+		// The NATs' public subnets hold no Coiled VM, so no output names them.
+		for _, id := range d.resourcesOfType("AWS::EC2::Subnet") {
+			if strings.HasPrefix(id, "CoiledNetworkVpcPublicSubnet") {
+				public[d.physical[id]] = true
+			}
+		}
 	}
 	for target := range targets {
 		switch {
@@ -499,6 +524,8 @@ func checkSecurityGroups(t *testing.T, d *deployment) {
 	}
 	if c, ok := d.v.Context["clientCidrs"]; ok {
 		cidrs = splitList(c)
+	} else if auto := autoClientCidrs(d.v); auto != nil {
+		cidrs = auto // clientCidrs=auto of internal and existing-VPC variants
 	}
 	if p, ok := emulatorOverrides(d.v)["clientPrefixListIds"]; ok {
 		pls = splitList(p)
