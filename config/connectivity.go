@@ -591,21 +591,19 @@ func (n Network) connectivityWarnings() []Warning {
 			"(dask config, or `coiled config set coiled.use_scheduler_public_ip False`)", prefixesText(n.ClientCidrs))})
 	}
 	for _, pv := range n.PeerVpcs {
-		if pv.OwnerId != "" || pv.Region != "" {
-			w = append(w, Warning{"peeringAcceptance", fmt.Sprintf("peerVpcs %s (account %s, region %s): the peer side must accept the peering "+
-				"(roleArn does it for another account; another region needs acceptance there) and add a route to %s through it",
-				pv.VpcId, orThis(pv.OwnerId, "this"), orThis(pv.Region, "the stack's"), n.VpcCidr)})
+		accept := "CloudFormation accepts this same-account, same-region peering itself"
+		switch {
+		case pv.OwnerId != "":
+			accept = fmt.Sprintf("account %s accepts it through roleArn", pv.OwnerId)
+		case pv.Region != "":
+			accept = fmt.Sprintf("it must be accepted in %s (aws ec2 accept-vpc-peering-connection --region %s)", pv.Region, pv.Region)
 		}
+		w = append(w, Warning{"peeringReturnRoute", fmt.Sprintf("peerVpcs %s: %s; the peer VPC's route tables need a route to %s through the peering "+
+			"(this stack cannot add it), and its security groups must admit the traffic", pv.VpcId, accept, n.VpcCidr)})
 	}
 	return w
 }
 
-func orThis(s, this string) string {
-	if s == "" {
-		return this
-	}
-	return s
-}
 
 // MarshalPeerVpcs renders peers as the JSON array peerVpcs accepts.
 func MarshalPeerVpcs(peers []PeerVpc) string {

@@ -142,7 +142,8 @@ func TestConnectivityAccepts(t *testing.T) {
 	if len(n.PeerVpcs) != 2 || n.PeerVpcs[1] != (PeerVpc{VpcId: "vpc-0123456789abcdef1", Cidr: p("10.2.0.0/16"), OwnerId: "123456789012", Region: "eu-west-1", RoleArn: "arn:aws:iam::123456789012:role/peer"}) {
 		t.Errorf("peers %+v", n.PeerVpcs)
 	}
-	if !hasWarning(n, "peeringAcceptance", "vpc-0123456789abcdef1") {
+	if !hasWarning(n, "peeringReturnRoute", "vpc-0123456789abcdef1: account 123456789012 accepts it through roleArn") ||
+		!hasWarning(n, "peeringReturnRoute", "vpc-0123456789abcdef0: CloudFormation accepts this same-account") {
 		t.Errorf("no acceptance warning for the cross-account peer: %v", n.Warnings())
 	}
 

@@ -19,7 +19,8 @@ func connectivityLines(n config.Network) []string {
 		}
 		lines = append(lines,
 			fmt.Sprintf("existing VPC %s (%s): no VPC, subnet or route built, only Coiled's two security groups", n.ExistingVpcId, n.ExistingVpcCidr),
-			fmt.Sprintf("Coiled gets scheduler subnet %s, worker subnet %s, worker public IPs: %s", n.SchedulerSubnetId, n.WorkerSubnetId, ip))
+			fmt.Sprintf("Coiled gets scheduler subnet %s, worker subnet %s, worker public IPs: %s; scheduler ports open to %s",
+				n.SchedulerSubnetId, n.WorkerSubnetId, ip, cidrs(n.ClientCidrs)))
 		return lines
 	}
 	if n.Topology == config.TopologyInternal {

@@ -33,7 +33,7 @@ func TestConnectivityLines(t *testing.T) {
 		{"existing", config.Network{Connectivity: config.Connectivity{ExistingVpcId: "vpc-0123456789abcdef0", ExistingVpcCidr: p("10.9.0.0/16"),
 			SchedulerSubnetId: "subnet-01234567", WorkerSubnetId: "subnet-01234568", WorkerPublicIp: config.Bool(true)}},
 			[]string{"existing VPC vpc-0123456789abcdef0 (10.9.0.0/16): no VPC, subnet or route built",
-				"scheduler subnet subnet-01234567, worker subnet subnet-01234568, worker public IPs: yes"}},
+				"scheduler subnet subnet-01234567, worker subnet subnet-01234568, worker public IPs: yes; scheduler ports open to 10.9.0.0/16"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

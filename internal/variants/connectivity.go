@@ -9,8 +9,10 @@ const (
 )
 
 // noTgwAttachment is why a variant with a Transit Gateway attachment is
-// not deployed to the emulator.
-const noTgwAttachment = "moto's CloudFormation has no AWS::EC2::TransitGatewayVpcAttachment; the end-to-end suite checks this variant's template and deploys the same network without the attachment"
+// not deployed to the emulator as it is.
+const noTgwAttachment = "its Transit Gateway and peer VPC ids are fixed fakes, and moto's CloudFormation has no " +
+	"AWS::EC2::TransitGatewayVpcAttachment (it skips it): TestConnectivityOnEmulator deploys such a network with a Transit Gateway " +
+	"and a peer VPC created in the emulator, and checks the attachment in the deployed template"
 
 // connectivityVariants are the variants of the connectivity options.
 var connectivityVariants = []Variant{
@@ -38,7 +40,7 @@ var connectivityVariants = []Variant{
 			`{"vpcId":"vpc-0123456789abcdef2","cidr":"10.2.0.0/16","ownerId":"210987654321","region":"eu-west-1","roleArn":"arn:aws:iam::210987654321:role/coilednet-peering-accepter"}]`,
 		"clientCidrs": "198.51.100.0/24",
 	}},
-	{Name: "existing-vpc", Topology: "existing", NoDeploy: "its VPC and subnet ids are fixed fakes; the end-to-end suite creates a VPC and subnets in the emulator and deploys this mode into them",
+	{Name: "existing-vpc", Topology: "existing", NoDeploy: "its VPC and subnet ids are fixed fakes: TestConnectivityOnEmulator creates a VPC and subnets in the emulator and deploys this mode into them",
 		Context: map[string]string{
 			"existingVpcId":     FakeExistingVpcID,
 			"existingVpcCidr":   "10.20.0.0/16",
