@@ -25,6 +25,11 @@
 //     sets its subnet), so a NAT instance's subnet is read from the stack;
 //   - it cannot delete a VPC stack, so each variant gets its own moto_server,
 //     which is stopped afterwards.
+//   - its CloudFormation has no AWS::EC2::TransitGatewayVpcAttachment (it
+//     skips it) and cannot GetAtt a peering, so variants with fixed fake
+//     Transit Gateway, peer or existing-VPC ids (NoDeploy) are synthesized
+//     through the CLI and compared with their golden, and
+//     connectivity_test.go deploys those modes with ids it creates first.
 package e2e
 
 import (
