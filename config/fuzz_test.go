@@ -20,6 +20,9 @@ func FuzzFromContext(f *testing.F) {
 	f.Add("Private", "fd00::/48", "::ffff:1.2.3.0/120", "", "7", "us-east-2a,us-east-2a", "-1", "1.5", `{"azs":1e300,"zone":-0.5,"schedulerPorts":[true,null,{}]}`)
 	f.Add("", "", ",", "[", "", ",", "", "", `{"stackName":null,"Zone":"1","@aws-cdk/x:y":true}`)
 	f.Add("public", "0.0.0.0/0", "10.0.0.1", "[1e3]", "01", "us-east-1a,us-east-1b,us-east-1c,us-east-1d,us-east-1e,us-east-1f,us-east-1g", "06", "00", `{"schedulerPorts":[443.5, -1, 65535]}`)
+	f.Add("internal", "10.0.0.0/24", "auto", "443", "2", "", "1", "0", `{"egress":"transitGateway","transitGatewayId":"tgw-0123456789abcdef0","transitGatewayRoutes":"10.100.0.0/16,10.0.0.128/25","peerVpcs":"vpc-0123456789abcdef0=10.1.0.0/16,vpc-x=1"}`)
+	f.Add("private", "10.0.0.0/16", "AUTO", "443", "1", "", "0", "0", `{"peerVpcs":[{"vpcId":"vpc-0123456789abcdef0","cidr":"10.1.0.0/16","ownerId":"123456789012","roleArn":"arn:aws:iam::123456789012:role/r"},{"cidr":5},"x"],"egress":"Nat"}`)
+	f.Add("public", "10.0.0.0/16", "auto", "443", "1", "", "0", "0", `{"existingVpcId":"vpc-0123456789abcdef0","existingVpcCidr":"10.9.0.0/16","schedulerSubnetId":"subnet-01234567","workerSubnetId":"","workerPublicIp":"false","flowLogs":"s3"}`)
 	f.Fuzz(func(t *testing.T, topology, vpcCidr, clientCidrs, ports, azs, azNames, zone, natGateways, raw string) {
 		ctx := map[string]any{
 			KeyTopology:          topology,
