@@ -247,6 +247,61 @@ func TestConnectivityOnEmulator(t *testing.T) {
 		checkConnectivityHook(t, d, false)
 	})
 
+	t.Run("private, Transit Gateway routes, two peerings", func(t *testing.T) {
+		endpoint := motoserver.Start(t)
+		c := ec2Client(endpoint)
+		tgw, err := c.CreateTransitGateway(context.Background(), &ec2.CreateTransitGatewayInput{Description: aws.String("coilednet e2e")})
+		if err != nil {
+			t.Fatal(err)
+		}
+		tgwID := aws.ToString(tgw.TransitGateway.TransitGatewayId)
+		peers := []string{createVpc(t, c, "10.1.0.0/16"), createVpc(t, c, "10.2.0.0/16")}
+		v := variants.Variant{Name: "e2e-private-tgw-peering", Topology: "private", Context: map[string]string{
+			"topology":             "private",
+			"transitGatewayId":     tgwID,
+			"transitGatewayRoutes": "172.16.0.0/12",
+			"peerVpcs":             peers[0] + "=10.1.0.0/16," + peers[1] + "=10.2.0.0/16",
+			"clientCidrs":          "198.51.100.0/24",
+		}}
+		d := deployTo(t, v, endpoint)
+		o := d.outputs
+		pcx := strings.Split(o.All["PeeringConnectionIds"], ",")
+		if len(pcx) != 2 {
+			t.Fatalf("PeeringConnectionIds %q, want two", o.All["PeeringConnectionIds"])
+		}
+		for i, id := range pcx {
+			out, err := d.ec2.DescribeVpcPeeringConnections(context.Background(), &ec2.DescribeVpcPeeringConnectionsInput{VpcPeeringConnectionIds: []string{id}})
+			if err != nil || len(out.VpcPeeringConnections) != 1 ||
+				aws.ToString(out.VpcPeeringConnections[0].RequesterVpcInfo.VpcId) != o.NetworkID ||
+				aws.ToString(out.VpcPeeringConnections[0].AccepterVpcInfo.VpcId) != peers[i] {
+				t.Errorf("peering %s: %v %+v, want %s to %s", id, err, out, o.NetworkID, peers[i])
+			}
+		}
+		// Both the scheduler's public subnet and the workers' private one:
+		// their own default route, plus the routed ranges.
+		for _, sn := range []string{o.SchedulerSubnetID, o.WorkerSubnetID} {
+			routes := routesOf(t, d, d.routeTableOf(sn))
+			if r := routes["172.16.0.0/12"]; aws.ToString(r.TransitGatewayId) != tgwID {
+				t.Errorf("subnet %s: 172.16.0.0/12 goes to %+v, want %s", sn, r, tgwID)
+			}
+			for i, cidr := range []string{"10.1.0.0/16", "10.2.0.0/16"} {
+				if r := routes[cidr]; aws.ToString(r.VpcPeeringConnectionId) != pcx[i] {
+					t.Errorf("subnet %s: %s goes to %+v, want %s", sn, cidr, r, pcx[i])
+				}
+			}
+			def := routes["0.0.0.0/0"]
+			if sn == o.SchedulerSubnetID && !strings.HasPrefix(aws.ToString(def.GatewayId), "igw-") ||
+				sn == o.WorkerSubnetID && !strings.HasPrefix(aws.ToString(def.NatGatewayId), "nat-") {
+				t.Errorf("subnet %s: 0.0.0.0/0 goes to %+v", sn, def)
+			}
+		}
+		if _, ok := o.All["SchedulerPublicIp"]; ok {
+			t.Error("SchedulerPublicIp output in the private topology")
+		}
+		checkSecurityGroups(t, d)
+		checkConnectivityHook(t, d, false)
+	})
+
 	t.Run("existing VPC", func(t *testing.T) {
 		endpoint := motoserver.Start(t)
 		c := ec2Client(endpoint)
