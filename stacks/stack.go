@@ -57,9 +57,11 @@ func FromApp(app awscdk.App) (*NetworkStack, error) {
 // be otherwise valid; an invalid network is returned as an error before the
 // stack is created.
 func New(app awscdk.App, cfg config.App) (*NetworkStack, error) {
-	stack := awscdk.NewStack(app, jsii.String(cfg.StackName), &awscdk.StackProps{
-		Description: jsii.String(fmt.Sprintf("coilednet: Coiled-ready %s network", cfg.Network.WithDefaults().Topology)),
-	})
+	description := fmt.Sprintf("coilednet: Coiled-ready %s network", cfg.Network.WithDefaults().Topology)
+	if id := cfg.Network.ExistingVpcId; id != "" {
+		description = "coilednet: Coiled security groups in existing VPC " + id
+	}
+	stack := awscdk.NewStack(app, jsii.String(cfg.StackName), &awscdk.StackProps{Description: jsii.String(description)})
 	net, err := network.NewCoiledNetwork(stack, "CoiledNetwork", &cfg.Network)
 	if err != nil {
 		return nil, err

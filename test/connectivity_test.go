@@ -382,6 +382,9 @@ func TestExistingVpc(t *testing.T) {
 			t.Errorf("%d %s: an existing VPC gets only the security groups", n, typ)
 		}
 	}
+	if d, _ := s.template["Description"].(string); !strings.Contains(d, "existing VPC "+variants.FakeExistingVpcID) {
+		t.Errorf("stack description %q does not name the existing VPC", d)
+	}
 	sgs := s.resources("AWS::EC2::SecurityGroup")
 	if len(sgs) != 2 {
 		t.Fatalf("%d security groups, want 2", len(sgs))
