@@ -14,7 +14,7 @@ package config
 
 import "net/netip"
 
-// Topology selects one of the two Coiled reference networks.
+// Topology selects one of the Coiled reference networks.
 type Topology string
 
 const (
