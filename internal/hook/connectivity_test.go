@@ -4,6 +4,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/coilednet/coilednet/coiled/coiledtest"
 	"github.com/coilednet/coilednet/stackoutputs"
 )
 
@@ -17,5 +18,32 @@ func TestConnectivityNotes(t *testing.T) {
 	n := connectivityNotes(&stackoutputs.Outputs{All: map[string]string{"SchedulerPublicIp": "false"}})
 	if len(n) != 1 || !strings.Contains(n[0], "coiled.use_scheduler_public_ip: False") {
 		t.Errorf("internal notes %v", n)
+	}
+}
+
+// TestInternalStackNote runs the hook on the outputs of an internal stack
+// (scheduler and workers in one private subnet, SchedulerPublicIp=false):
+// Coiled gets that subnet for both, and the hook ends with how clients must
+// connect; a private stack gets no such note.
+func TestInternalStackNote(t *testing.T) {
+	internal := privateOutputs()
+	internal["SchedulerSubnetId"] = "subnet-0a2"
+	internal["Zone0"] = "us-east-2a,subnet-0a2,subnet-0a2"
+	internal["Zone1"] = "us-east-2b,subnet-0b2,subnet-0b2"
+	internal["SchedulerPublicIp"] = "false"
+	h := newHarness(t, coiledtest.Options{})
+	res := h.run(h.outputsFlag(internal)...)
+	expect(t, res, ExitOK, "Done: Coiled workspace acme", "scheduler subnet   subnet-0a2", "worker public IPs  no")
+	if !strings.HasSuffix(strings.TrimSpace(res.stdout), "e.g. `coiled config set coiled.use_scheduler_public_ip False`.") {
+		t.Errorf("the hook does not end with the use_scheduler_public_ip note:\n%s", res.stdout)
+	}
+	up := onlyUpdate(t, h.srv)
+	if dig(up.Data, "options", "network", "scheduler_subnet_id") != "subnet-0a2" || dig(up.Data, "options", "network", "worker_subnet_id") != "subnet-0a2" {
+		t.Errorf("network sent %v", dig(up.Data, "options", "network"))
+	}
+
+	h = newHarness(t, coiledtest.Options{})
+	if res := h.run(h.outputsFlag(privateOutputs())...); strings.Contains(res.all(), "use_scheduler_public_ip") {
+		t.Errorf("a private stack got the internal note:\n%s", res.all())
 	}
 }
