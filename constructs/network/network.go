@@ -1,7 +1,8 @@
 // Package network holds CoiledNetwork, a CDK construct that builds one of
-// Coiled's two reference networks (see config.Topology) in an AWS account:
-// the VPC, its subnets and routes, the NAT where workers are private, and the
-// two security groups Coiled attaches to scheduler and workers.
+// Coiled's reference networks (see config.Topology) in an AWS account: the
+// VPC, its subnets and routes, the NAT where workers are private, and the two
+// security groups Coiled attaches to scheduler and workers; or, with an
+// existing VPC, only the security groups.
 //
 // The construct is independent of the coilednet app: any Go CDK app can build
 // one and hand its IDs to Coiled.
@@ -25,7 +26,8 @@ type ZoneSubnets struct {
 	// AvailabilityZone is the AZ's name; a token resolved at deploy time
 	// when the stack does not name its AZs.
 	AvailabilityZone *string
-	// SchedulerSubnet is the public subnet the scheduler runs in.
+	// SchedulerSubnet is the subnet the scheduler runs in: the public one,
+	// or the private one in the internal topology.
 	SchedulerSubnet awsec2.ISubnet
 	// WorkerSubnet is the subnet the workers run in.
 	WorkerSubnet awsec2.ISubnet
