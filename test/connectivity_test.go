@@ -434,4 +434,15 @@ func TestConnectivityConstructErrors(t *testing.T) {
 		len(n.Connectivity.TransitGatewaySubnets) != 1 || *n.SchedulerSubnet.SubnetId() != *n.WorkerSubnet.SubnetId() {
 		t.Errorf("internal TGW network %+v", n)
 	}
+	// public + Transit Gateway routes: the public subnet routes them, its
+	// 0.0.0.0/0 stays with the internet gateway.
+	n, err = network.NewCoiledNetwork(stack, "PublicRoutes", &config.Network{
+		Connectivity: config.Connectivity{TransitGatewayId: tgwID, TransitGatewayRoutes: []netip.Prefix{netip.MustParsePrefix("10.100.0.0/16")}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !n.GiveWorkersPublicIp || !n.SchedulerPublicIp || n.Connectivity == nil || len(n.Connectivity.Routes) != 1 ||
+		*n.Connectivity.Routes[0].DestinationCidrBlock() != "10.100.0.0/16" || *n.Connectivity.Routes[0].TransitGatewayId() != tgwID {
+		t.Errorf("public network with Transit Gateway routes %+v", n.Connectivity)
+	}
 }
