@@ -61,6 +61,10 @@ const (
 	// TransitGatewayAttachmentID is the VPC's Transit Gateway attachment
 	// (tgw-attach-…).
 	TransitGatewayAttachmentID = "TransitGatewayAttachmentId"
+	// WorkerEgress says how workers without public IP reach the internet
+	// when it is not a NAT: "transitGateway" (egress=transitGateway) or
+	// "existing" (an existing VPC's own routes). Absent means a NAT.
+	WorkerEgress = "WorkerEgress"
 	// PeeringConnectionIDs are the VPC peering connections (pcx-…),
 	// comma-separated, in the order of peerVpcs.
 	PeeringConnectionIDs = "PeeringConnectionIds"

@@ -4,6 +4,7 @@ import (
 	"github.com/aws/aws-cdk-go/awscdk/v2"
 	"github.com/aws/jsii-runtime-go"
 
+	"github.com/coilednet/coilednet/config"
 	"github.com/coilednet/coilednet/constructs/network"
 	"github.com/coilednet/coilednet/outputkeys"
 )
@@ -18,6 +19,12 @@ func addConnectivityOutputs(stack awscdk.Stack, n *network.CoiledNetwork) {
 	if !n.SchedulerPublicIp {
 		out(outputkeys.SchedulerPublicIP, jsii.String("false"),
 			"The scheduler has no public IP: clients reach its private IP and set coiled.use_scheduler_public_ip to False")
+	}
+	switch {
+	case n.Props.ExistingVpcId != "" && !n.GiveWorkersPublicIp:
+		out(outputkeys.WorkerEgress, jsii.String("existing"), "How workers without public IP reach the internet: the existing VPC's own routes")
+	case n.Props.Egress == config.EgressTransitGateway:
+		out(outputkeys.WorkerEgress, jsii.String("transitGateway"), "How workers reach the internet: through the Transit Gateway")
 	}
 	c := n.Connectivity
 	if c == nil {

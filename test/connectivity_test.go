@@ -336,6 +336,9 @@ func TestConnectivityOutputs(t *testing.T) {
 		if sp, ok := out["SchedulerPublicIp"]; e.internal != ok || ok && sp != "false" {
 			t.Errorf("SchedulerPublicIp = %v (present %v), want \"false\" exactly when internal", sp, ok)
 		}
+		if we, ok := out["WorkerEgress"]; e.tgwEgress != ok || ok && we != "transitGateway" {
+			t.Errorf("WorkerEgress = %v (present %v), want \"transitGateway\" exactly with Transit Gateway egress", we, ok)
+		}
 		if a := s.resources("AWS::EC2::TransitGatewayVpcAttachment"); len(a) == 1 {
 			if refOf(out["TransitGatewayAttachmentId"]) != a[0].ID {
 				t.Errorf("TransitGatewayAttachmentId = %v, want %s", out["TransitGatewayAttachmentId"], a[0].ID)
@@ -399,7 +402,7 @@ func TestExistingVpc(t *testing.T) {
 	}
 	out := s.outputs()
 	want := map[string]any{"NetworkId": variants.FakeExistingVpcID, "SchedulerSubnetId": "subnet-0123456789abcdef0",
-		"WorkerSubnetId": "subnet-0123456789abcdef1", "GiveWorkersPublicIp": "false"}
+		"WorkerSubnetId": "subnet-0123456789abcdef1", "GiveWorkersPublicIp": "false", "WorkerEgress": "existing"}
 	for k, v := range want {
 		if out[k] != v {
 			t.Errorf("output %s = %v, want %v", k, out[k], v)

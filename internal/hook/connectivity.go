@@ -29,3 +29,16 @@ func (r *run) printConnectivityNotes(o *stackoutputs.Outputs) {
 		fmt.Fprintln(r.out, n)
 	}
 }
+
+// workerEgress says how workers without public IP reach the internet, from
+// the stack's optional WorkerEgress output: through the NAT unless it says
+// otherwise.
+func workerEgress(o *stackoutputs.Outputs) string {
+	switch o.All[outputkeys.WorkerEgress] {
+	case "transitGateway":
+		return "through the Transit Gateway"
+	case "existing":
+		return "as the existing VPC routes it"
+	}
+	return "through the NAT"
+}

@@ -31,9 +31,10 @@ func TestInternalStackNote(t *testing.T) {
 	internal["Zone0"] = "us-east-2a,subnet-0a2,subnet-0a2"
 	internal["Zone1"] = "us-east-2b,subnet-0b2,subnet-0b2"
 	internal["SchedulerPublicIp"] = "false"
+	internal["WorkerEgress"] = "transitGateway"
 	h := newHarness(t, coiledtest.Options{})
 	res := h.run(h.outputsFlag(internal)...)
-	expect(t, res, ExitOK, "Done: Coiled workspace acme", "scheduler subnet   subnet-0a2", "worker public IPs  no")
+	expect(t, res, ExitOK, "Done: Coiled workspace acme", "scheduler subnet   subnet-0a2", "worker public IPs  no (outbound through the Transit Gateway)")
 	if !strings.HasSuffix(strings.TrimSpace(res.stdout), "e.g. `coiled config set coiled.use_scheduler_public_ip False`.") {
 		t.Errorf("the hook does not end with the use_scheduler_public_ip note:\n%s", res.stdout)
 	}
@@ -45,5 +46,17 @@ func TestInternalStackNote(t *testing.T) {
 	h = newHarness(t, coiledtest.Options{})
 	if res := h.run(h.outputsFlag(privateOutputs())...); strings.Contains(res.all(), "use_scheduler_public_ip") {
 		t.Errorf("a private stack got the internal note:\n%s", res.all())
+	}
+}
+
+func TestWorkerEgress(t *testing.T) {
+	for v, want := range map[string]string{"": "through the NAT", "transitGateway": "through the Transit Gateway", "existing": "as the existing VPC routes it"} {
+		o := &stackoutputs.Outputs{All: map[string]string{}}
+		if v != "" {
+			o.All["WorkerEgress"] = v
+		}
+		if got := workerEgress(o); got != want {
+			t.Errorf("WorkerEgress %q: %q, want %q", v, got, want)
+		}
 	}
 }
