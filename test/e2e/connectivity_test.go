@@ -120,6 +120,11 @@ func checkConnectivityHook(t *testing.T, d *deployment, wantPublicIP bool) {
 		if !reflect.DeepEqual(got, want) {
 			t.Errorf("hook %v: Coiled received\n %v\nwant\n %v", args, got, want)
 		}
+		egress := map[string]string{"transitGateway": "no (outbound through the Transit Gateway)", "existing": "no (outbound as the existing VPC routes it)",
+			"": "no (outbound through the NAT)"}[o.All["WorkerEgress"]]
+		if !wantPublicIP && !strings.Contains(out, "worker public IPs  "+egress) {
+			t.Errorf("hook %v summary does not say %q:\n%s", args, egress, out)
+		}
 		if d.v.Topology == "internal" && !strings.Contains(out, "use_scheduler_public_ip") {
 			t.Errorf("hook %v does not tell internal clients to set coiled.use_scheduler_public_ip:\n%s", args, out)
 		}
@@ -167,6 +172,9 @@ func TestConnectivityOnEmulator(t *testing.T) {
 		pcx := aws.ToString(pcxs.VpcPeeringConnections[0].VpcPeeringConnectionId)
 		if got := o.All["PeeringConnectionIds"]; got != pcx {
 			t.Errorf("PeeringConnectionIds output %q, want %s", got, pcx)
+		}
+		if o.All["WorkerEgress"] != "transitGateway" {
+			t.Errorf("WorkerEgress output %q, want transitGateway", o.All["WorkerEgress"])
 		}
 		if o.All["SchedulerPublicIp"] != "false" {
 			t.Errorf("SchedulerPublicIp output %q, want false", o.All["SchedulerPublicIp"])
@@ -325,7 +333,7 @@ func TestConnectivityOnEmulator(t *testing.T) {
 		}}
 		d := deployTo(t, v, endpoint)
 		o := d.outputs
-		if o.NetworkID != vpc || o.SchedulerSubnetID != subnets[0] || o.WorkerSubnetID != subnets[1] || len(o.Zones) != 0 {
+		if o.NetworkID != vpc || o.SchedulerSubnetID != subnets[0] || o.WorkerSubnetID != subnets[1] || len(o.Zones) != 0 || o.All["WorkerEgress"] != "existing" {
 			t.Errorf("outputs %+v, want VPC %s, subnets %v and no zones", o, vpc, subnets)
 		}
 		for _, typ := range []string{"AWS::EC2::VPC", "AWS::EC2::Subnet", "AWS::EC2::Route", "AWS::EC2::InternetGateway"} {
