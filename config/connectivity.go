@@ -604,7 +604,6 @@ func (n Network) connectivityWarnings() []Warning {
 	return w
 }
 
-
 // MarshalPeerVpcs renders peers as the JSON array peerVpcs accepts.
 func MarshalPeerVpcs(peers []PeerVpc) string {
 	b, _ := json.Marshal(peers)
