@@ -1,7 +1,6 @@
 package config
 
 import (
-	"encoding/json"
 	"fmt"
 	"net/netip"
 	"regexp"
@@ -602,10 +601,4 @@ func (n Network) connectivityWarnings() []Warning {
 			"(this stack cannot add it), and its security groups must admit the traffic", pv.VpcId, accept, n.VpcCidr)})
 	}
 	return w
-}
-
-// MarshalPeerVpcs renders peers as the JSON array peerVpcs accepts.
-func MarshalPeerVpcs(peers []PeerVpc) string {
-	b, _ := json.Marshal(peers)
-	return string(b)
 }
