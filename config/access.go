@@ -128,27 +128,12 @@ func (p *parser) access(a *Access) {
 	if s, ok := p.str(KeyCoiledAccess, acceptCoiledAccess); ok {
 		a.CoiledAccess = CoiledAccess(s)
 	}
-	a.Workspace = p.optStr(KeyCoiledWorkspace, acceptCoiledWorkspace)
-	a.Principal = p.optStr(KeyCoiledPrincipal, acceptCoiledPrincipal)
-	a.ExternalID = p.optStr(KeyCoiledExternalID, acceptCoiledExternalID)
+	a.Workspace, _ = p.optStr(KeyCoiledWorkspace, acceptCoiledWorkspace)
+	a.Principal, _ = p.optStr(KeyCoiledPrincipal, acceptCoiledPrincipal)
+	a.ExternalID, _ = p.optStr(KeyCoiledExternalID, acceptCoiledExternalID)
 	if items, ok := p.list(KeyDataBuckets, acceptDataBuckets); ok {
 		a.DataBuckets = nilIfEmpty(p.strItems(KeyDataBuckets, items, acceptDataBuckets))
 	}
-}
-
-// optStr reads a string whose empty value means "not set" (cdk.json holds
-// ""), trimmed.
-func (p *parser) optStr(key, accepted string) string {
-	v, ok := p.get(key)
-	if !ok {
-		return ""
-	}
-	s, isStr := v.(string)
-	if !isStr {
-		p.wrongType(key, v, "a string", accepted)
-		return ""
-	}
-	return strings.TrimSpace(s)
 }
 
 // withDefaults fills in this concern's defaults. The copy shares no slice

@@ -22,6 +22,7 @@ var appKeys = []string{KeyAcknowledgeWarnings}
 // Annotations.acknowledgeWarning in CDK). A test checks that every warning
 // of every tested variant is listed here.
 var WarningIDs = []string{"schedulerOpenToInternet", "sharedNat", "natInstance",
+	"internalScheduler", "peeringReturnRoute",
 	"unknownInterfaceEndpoint", "endpointServiceRegion", "firewallNatInstanceRepos"}
 
 func acceptWarningIDs() string {

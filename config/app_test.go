@@ -2,6 +2,7 @@ package config
 
 import (
 	"errors"
+	"net/netip"
 	"regexp"
 	"slices"
 	"strings"
@@ -80,6 +81,8 @@ func TestWarningsSayHowToAcceptAndRestrict(t *testing.T) {
 		{},
 		{Topology: TopologyPrivate, Azs: 2, NatGateways: 1},
 		{Topology: TopologyPrivate, NatProvider: NatInstance},
+		{Topology: TopologyInternal},
+		{Topology: TopologyPrivate, Connectivity: Connectivity{PeerVpcs: []PeerVpc{{VpcId: "vpc-0123456789abcdef0", Cidr: netip.MustParsePrefix("10.1.0.0/16")}}}},
 		{Endpoints: Endpoints{InterfaceEndpoints: []string{"madeup.service"}}},
 		{Endpoints: Endpoints{EndpointServices: []EndpointService{{ServiceName: "com.amazonaws.vpce.us-east-1.vpce-svc-0123456789abcdef0", Ports: []uint16{443}}}}},
 		{Topology: TopologyPrivate, NatProvider: NatInstance, S3Endpoint: Bool(false),

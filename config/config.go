@@ -14,7 +14,7 @@ package config
 
 import "net/netip"
 
-// Topology selects one of the two Coiled reference networks.
+// Topology selects one of the Coiled reference networks.
 type Topology string
 
 const (
@@ -25,6 +25,11 @@ const (
 	// in a private subnet whose default route goes to a NAT; workers get no
 	// public IP.
 	TopologyPrivate Topology = "private"
+	// TopologyInternal puts the scheduler and the workers in private
+	// subnets: no Coiled VM has a public IP, clients reach the scheduler's
+	// private IP (VPN, Direct Connect, Transit Gateway, peering). Egress
+	// chooses how the subnets reach the internet.
+	TopologyInternal Topology = "internal"
 )
 
 // NatProvider chooses what gives the private workers their way out.
@@ -102,7 +107,8 @@ type Network struct {
 	// internet (Coiled's own default; the scheduler still requires TLS and
 	// a token): the app prints a warning that says how to restrict it.
 	//
-	// Default: 0.0.0.0/0.
+	// Default: AutoClientCidrs (0.0.0.0/0 for the public and private
+	// topologies; the VPC's own range and the routed ranges for internal).
 	ClientCidrs []netip.Prefix
 
 	// ClientPrefixListIds are managed prefix lists (pl-…) allowed to reach

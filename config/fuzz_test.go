@@ -28,6 +28,9 @@ func FuzzFromContext(f *testing.F) {
 		`{"coiledAccess":"User","coiledWorkspace":"Acme","coiledPrincipal":"*","coiledExternalId":"a","dataBuckets":["My_Data","192.168.0.1",""]}`)
 	f.Add("private", "10.0.0.0/24", "0.0.0.0/0", "443", "2", "us-east-1a,us-east-1b", "0", "0", `{"egressFirewall":"network-firewall","egressAllowedDomains":"coiled,dockerhub,.Example.com,*.x.org,https://a.b/c,coiled","firewallLogs":"s3"}`)
 	f.Add("public", "10.0.0.0/16", "0.0.0.0/0", "443", "3", "", "0", "0", `{"egressFirewall":"Network-Firewall","egressAllowedDomains":["Coiled","a..b",".-x.com",""],"firewallLogs":"S3"}`)
+	f.Add("internal", "10.0.0.0/24", "auto", "443", "2", "", "1", "0", `{"egress":"transitGateway","transitGatewayId":"tgw-0123456789abcdef0","transitGatewayRoutes":"10.100.0.0/16,10.0.0.128/25","peerVpcs":"vpc-0123456789abcdef0=10.1.0.0/16,vpc-x=1"}`)
+	f.Add("private", "10.0.0.0/16", "AUTO", "443", "1", "", "0", "0", `{"peerVpcs":[{"vpcId":"vpc-0123456789abcdef0","cidr":"10.1.0.0/16","ownerId":"123456789012","roleArn":"arn:aws:iam::123456789012:role/r"},{"cidr":5},"x"],"egress":"Nat"}`)
+	f.Add("public", "10.0.0.0/16", "auto", "443", "1", "", "0", "0", `{"existingVpcId":"vpc-0123456789abcdef0","existingVpcCidr":"10.9.0.0/16","schedulerSubnetId":"subnet-01234567","workerSubnetId":"","workerPublicIp":"false","flowLogs":"s3"}`)
 	f.Fuzz(func(t *testing.T, topology, vpcCidr, clientCidrs, ports, azs, azNames, zone, natGateways, raw string) {
 		ctx := map[string]any{
 			KeyTopology:          topology,

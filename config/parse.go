@@ -19,6 +19,8 @@ import (
 // *Error or *UnknownKeyError, in key order).
 //
 // Accepted forms:
+//   - clientCidrs=auto (any case): the topology's default ranges (see
+//     Network.AutoClientCidrs), even with clientPrefixListIds.
 //   - lists (clientCidrs, clientPrefixListIds, schedulerPorts,
 //     availabilityZones): a comma-separated string (blanks around items
 //     trimmed), a string holding a JSON array, or a JSON array; "" is the
@@ -50,7 +52,13 @@ func FromContext(ctx map[string]any) (App, error) {
 			n.VpcCidr = pre
 		}
 	}
-	if items, ok := p.list(KeyClientCidrs, acceptClientCidrs); ok {
+	autoCidrs := false
+	if v, ok := p.get(KeyClientCidrs); ok {
+		if s, isStr := v.(string); isStr && strings.EqualFold(strings.TrimSpace(s), ClientCidrsAuto) {
+			autoCidrs = true
+		}
+	}
+	if items, ok := p.list(KeyClientCidrs, acceptClientCidrs); ok && !autoCidrs {
 		n.ClientCidrs = []netip.Prefix{}
 		for _, s := range p.strItems(KeyClientCidrs, items, acceptClientCidrs) {
 			if pre, ok := p.prefix(KeyClientCidrs, s, acceptClientCidrs); ok {
@@ -95,9 +103,21 @@ func FromContext(ctx map[string]any) (App, error) {
 	p.appOptions(&app)
 
 	// cdk.json says natProvider=gateway for every topology, as the default
-	// of the private one; under public it means "not set".
-	if n.Topology != TopologyPrivate && n.NatProvider == NatGateway {
+	// of the private ones with a NAT; elsewhere it means "not set".
+	if n.NatProvider == NatGateway && (!n.HasPrivateSubnets() || n.Egress == EgressTransitGateway) {
 		n.NatProvider = ""
+	}
+	// cdk.json says egress=nat for every topology, as the default of the
+	// private ones; under public it means "not set".
+	if n.Egress == EgressNat && !n.HasPrivateSubnets() {
+		n.Egress = ""
+	}
+	// clientCidrs=auto (cdk.json's value): the topology's default ranges,
+	// whatever clientPrefixListIds says.
+	if autoCidrs {
+		c := *n
+		c.ClientCidrs, c.ClientPrefixListIds = nil, nil
+		n.ClientCidrs = c.WithDefaults().ClientCidrs
 	}
 
 	app = app.WithDefaults()
@@ -185,6 +205,19 @@ func (p *parser) str(key, accepted string) (string, bool) {
 		return "", false
 	}
 	return s, true
+}
+
+// optStr reads a string key whose "" means unset (cdk.json's default for
+// optional keys), trimmed; false when unset.
+func (p *parser) optStr(key, accepted string) (string, bool) {
+	v, ok := p.get(key)
+	if !ok {
+		return "", false
+	}
+	if s, isStr := v.(string); isStr && strings.TrimSpace(s) == "" {
+		return "", false
+	}
+	return p.str(key, accepted)
 }
 
 // prefix parses a CIDR, suggesting a /32 or /128 for a bare address.

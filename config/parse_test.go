@@ -32,7 +32,7 @@ func TestFromContextRejects(t *testing.T) {
 		want  string // another substring the message must hold
 	}{
 		// topology
-		{"unknown topology", map[string]any{"topology": "hybrid"}, "topology", "hybrid", "accepted are public, private"},
+		{"unknown topology", map[string]any{"topology": "hybrid"}, "topology", "hybrid", "accepted are public, private, internal"},
 		{"topology wrong case", map[string]any{"topology": "Private"}, "topology", "Private", `did you mean "private"?`},
 		{"topology empty", map[string]any{"topology": ""}, "topology", "", "is empty"},
 		{"topology JSON object", map[string]any{"topology": map[string]any{"a": 1.0}}, "topology", `{"a":1}`, "is a JSON object, not a string"},

@@ -55,14 +55,14 @@ var networkKeys = []string{
 // What each key accepts, as the error messages say it (after "accepted are").
 const (
 	acceptStackName   = "1 to 128 letters, digits and hyphens, starting with a letter (a CloudFormation stack name)"
-	acceptTopology    = "public, private"
+	acceptTopology    = "public, private, internal"
 	acceptVpcCidr     = "IPv4 CIDRs from /16 to /24 without host bits, e.g. 10.0.0.0/16"
 	acceptClientCidrs = "IPv4 or IPv6 CIDRs without host bits (e.g. 203.0.113.0/24, 2001:db8::/32), comma-separated or a JSON array"
 	acceptPrefixLists = "managed prefix list ids (pl- and 8 or 17 hex digits, e.g. pl-0123456789abcdef0), comma-separated or a JSON array"
 	acceptPorts       = "whole numbers from 1 to 65535, comma-separated or a JSON array"
 	acceptBool        = "true, false"
-	acceptNatProvider = "gateway, instance (with topology=private only)"
-	acceptNatGateways = "0 (one NAT per AZ) or a whole number from 1 to azs (with topology=private only)"
+	acceptNatProvider = "gateway, instance (with topology=private or internal and egress=nat only)"
+	acceptNatGateways = "0 (one NAT per AZ) or a whole number from 1 to azs (with topology=private or internal and egress=nat only)"
 	acceptAzs         = "whole numbers from 1 to 6 (more than 2 need availabilityZones)"
 	acceptAzNames     = "AZ names of one region (e.g. us-east-2a, us-east-2b), comma-separated or a JSON array"
 	acceptZone        = "indexes from 0 to azs-1, or names listed in availabilityZones"
@@ -93,7 +93,7 @@ func (n Network) WithDefaults() Network {
 	}
 	switch {
 	case n.ClientCidrs == nil && len(n.ClientPrefixListIds) == 0:
-		n.ClientCidrs = []netip.Prefix{netip.MustParsePrefix(DefaultClientCidr)}
+		n.ClientCidrs = n.AutoClientCidrs()
 	case len(n.ClientCidrs) == 0 && len(n.ClientPrefixListIds) > 0:
 		n.ClientCidrs = nil
 	default:
@@ -107,7 +107,7 @@ func (n Network) WithDefaults() Network {
 	}
 	n.RestrictDefaultSecurityGroup = boolOr(n.RestrictDefaultSecurityGroup, true)
 	n.S3Endpoint = boolOr(n.S3Endpoint, true)
-	if n.NatProvider == "" && n.Topology == TopologyPrivate {
+	if n.NatProvider == "" && n.HasPrivateSubnets() && n.Egress != EgressTransitGateway {
 		n.NatProvider = DefaultNatProvider
 	}
 	n.AvailabilityZones = slices.Clone(n.AvailabilityZones)
@@ -214,7 +214,7 @@ func (n Network) problems() []*Error {
 		errs = append(errs, &Error{Key: key, Value: value, Problem: problem, Accepted: accepted, deps: deps})
 	}
 
-	if n.Topology != TopologyPublic && n.Topology != TopologyPrivate {
+	if n.Topology != TopologyPublic && n.Topology != TopologyPrivate && n.Topology != TopologyInternal {
 		add(KeyTopology, string(n.Topology), "is not a topology"+didYouMean(string(n.Topology), acceptTopology), acceptTopology)
 	}
 
@@ -271,7 +271,7 @@ func (n Network) vpcCidrProblems(add addFunc) {
 }
 
 func (n Network) clientProblems(add addFunc) {
-	if len(n.ClientCidrs) == 0 && len(n.ClientPrefixListIds) == 0 {
+	if len(n.ClientCidrs) == 0 && len(n.ClientPrefixListIds) == 0 && (n.ExistingVpcId == "" || len(n.AutoClientCidrs()) > 0) {
 		add(KeyClientCidrs, "", "is an empty list and clientPrefixListIds is empty too: at least one client source is needed",
 			acceptClientCidrs, KeyClientCidrs, KeyClientPrefixListIds)
 	}
@@ -310,7 +310,7 @@ func (n Network) clientProblems(add addFunc) {
 }
 
 func (n Network) natProblems(add addFunc) {
-	public := n.Topology != TopologyPrivate
+	public := !n.HasPrivateSubnets()
 	switch n.NatProvider {
 	case "", NatGateway:
 	case NatInstance:

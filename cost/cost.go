@@ -80,12 +80,13 @@ type Report struct {
 	Notes []string
 }
 
-// Nats returns how many NATs n creates: 0 for the public topology, else
+// Nats returns how many NATs n creates: 0 for the public topology, with
+// Transit Gateway egress and with an existing VPC, else
 // NatGateways, or Azs when NatGateways is 0 (one per AZ).
 func Nats(n config.Network) int {
 	n = n.WithDefaults()
 	switch {
-	case n.Topology != config.TopologyPrivate:
+	case !n.HasPrivateSubnets() || n.Egress == config.EgressTransitGateway || n.ExistingVpcId != "":
 		return 0
 	case n.NatGateways > 0:
 		return n.NatGateways
@@ -128,8 +129,21 @@ func Estimate(n config.Network) Report {
 	}
 
 	ipv4 := fmt.Sprintf("$%.3f/h ($%.2f/month)", PublicIPv4Hour, PublicIPv4Hour*HoursPerMonth)
-	if n.Topology == config.TopologyPrivate {
-		r.Notes = append(r.Notes, "each running scheduler has a public IPv4: "+ipv4+"; workers have none")
+	switch {
+	case n.ExistingVpcId != "":
+		// The VPC is someone else's: connectivityCosts says so.
+	case n.HasPrivateSubnets() && nats == 0:
+		if n.Topology == config.TopologyPrivate {
+			r.Notes = append(r.Notes, "each running scheduler has a public IPv4: "+ipv4+"; workers have none")
+		} else {
+			r.Notes = append(r.Notes, "no Coiled VM has a public IPv4")
+		}
+	case n.HasPrivateSubnets():
+		if n.Topology == config.TopologyPrivate {
+			r.Notes = append(r.Notes, "each running scheduler has a public IPv4: "+ipv4+"; workers have none")
+		} else {
+			r.Notes = append(r.Notes, "no Coiled VM has a public IPv4; the scheduler's traffic goes through the NAT too")
+		}
 		if n.NatProvider == config.NatInstance {
 			r.Notes = append(r.Notes,
 				"NAT instances charge nothing per GB, but carry only what a t4g.nano can (burstable bandwidth) and are not replaced if they fail")
@@ -146,7 +160,7 @@ func Estimate(n config.Network) Report {
 		} else {
 			r.Notes = append(r.Notes, fmt.Sprintf("s3Endpoint is off: S3 traffic goes through the NAT gateway at $%.3f/GB; turn it on (free)", NatGatewayGB))
 		}
-	} else {
+	default:
 		r.Notes = append(r.Notes, "every running VM (the scheduler and each worker) has a public IPv4: "+ipv4+" each")
 		if *n.S3Endpoint {
 			r.Notes = append(r.Notes, "S3 in the stack's region goes through the free S3 gateway endpoint")
@@ -227,6 +241,9 @@ func Choices() []Choice {
 		{"`-c topology=private -c azs=2 -c natGateways=1`", private(config.NatGateway, 2, 1)},
 		{"`-c topology=private -c natProvider=instance`", private(config.NatInstance, 1, 0)},
 		{"`-c topology=private -c natProvider=instance -c azs=2`", private(config.NatInstance, 2, 0)},
+		{"`-c topology=internal`", config.Network{Topology: config.TopologyInternal}},
+		{"`-c topology=internal -c egress=transitGateway -c transitGatewayId=tgw-0123456789abcdef0`", config.Network{Topology: config.TopologyInternal,
+			Connectivity: config.Connectivity{Egress: config.EgressTransitGateway, TransitGatewayId: "tgw-0123456789abcdef0"}}},
 	}
 	firewall := []Choice{
 		{"`-c topology=private -c egressFirewall=network-firewall`", withFirewall(private(config.NatGateway, 1, 0))},

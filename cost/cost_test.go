@@ -157,6 +157,8 @@ func TestTable(t *testing.T) {
 		"`-c topology=private -c egressFirewall=network-firewall`":                                                                "292.00",
 		"`-c topology=private -c egressFirewall=network-firewall -c availabilityZones=us-east-1a,us-east-1b -c azs=2`":            "584.00",
 		"`-c topology=private -c egressFirewall=network-firewall -c availabilityZones=us-east-1a,us-east-1b,us-east-1c -c azs=3`": "876.00",
+		"`-c topology=internal`": "36.50",
+		"`-c topology=internal -c egress=transitGateway -c transitGatewayId=tgw-0123456789abcdef0`": "36.50",
 	}
 	rows := 0
 	for _, line := range strings.Split(strings.TrimSpace(got), "\n")[2:] {

@@ -85,3 +85,21 @@ const (
 	// (firewallLogs=s3).
 	EgressFirewallAlertLogs = "EgressFirewallAlertLogs"
 )
+
+// Outputs of private connectivity (issue 10), present only when used.
+const (
+	// SchedulerPublicIP is "false" when the scheduler runs in a private
+	// subnet (topology internal): Dask clients must reach its private IP
+	// and set coiled.use_scheduler_public_ip to False. Absent means "true".
+	SchedulerPublicIP = "SchedulerPublicIp"
+	// TransitGatewayAttachmentID is the VPC's Transit Gateway attachment
+	// (tgw-attach-…).
+	TransitGatewayAttachmentID = "TransitGatewayAttachmentId"
+	// WorkerEgress says how workers without public IP reach the internet
+	// when it is not a NAT: "transitGateway" (egress=transitGateway) or
+	// "existing" (an existing VPC's own routes). Absent means a NAT.
+	WorkerEgress = "WorkerEgress"
+	// PeeringConnectionIDs are the VPC peering connections (pcx-…),
+	// comma-separated, in the order of peerVpcs.
+	PeeringConnectionIDs = "PeeringConnectionIds"
+)

@@ -67,9 +67,11 @@ func New(app awscdk.App, cfg config.App) (*NetworkStack, error) {
 	if err := cfg.Validate(); err != nil {
 		return nil, fmt.Errorf("coilednet stack: %w", err)
 	}
-	stack := awscdk.NewStack(app, jsii.String(cfg.StackName), &awscdk.StackProps{
-		Description: jsii.String(fmt.Sprintf("coilednet: Coiled-ready %s network", cfg.Network.WithDefaults().Topology)),
-	})
+	description := fmt.Sprintf("coilednet: Coiled-ready %s network", cfg.Network.WithDefaults().Topology)
+	if id := cfg.Network.ExistingVpcId; id != "" {
+		description = "coilednet: Coiled security groups in existing VPC " + id
+	}
+	stack := awscdk.NewStack(app, jsii.String(cfg.StackName), &awscdk.StackProps{Description: jsii.String(description)})
 	acknowledgeWarnings(stack, cfg)
 	net, err := network.NewCoiledNetwork(stack, "CoiledNetwork", &cfg.Network)
 	if err != nil {
@@ -98,7 +100,11 @@ func AddHookOutputs(stack awscdk.Stack, n *network.CoiledNetwork) {
 		})
 	}
 	out(outputkeys.NetworkID, *n.Vpc.VpcId(), "Coiled network_id: the VPC")
-	out(outputkeys.SchedulerSubnetID, *n.SchedulerSubnet.SubnetId(), "Coiled scheduler_subnet_id: public subnet of the scheduler")
+	schedulerSubnet := "Coiled scheduler_subnet_id: public subnet of the scheduler"
+	if !n.SchedulerPublicIp || n.Props.ExistingVpcId != "" {
+		schedulerSubnet = "Coiled scheduler_subnet_id: subnet of the scheduler"
+	}
+	out(outputkeys.SchedulerSubnetID, *n.SchedulerSubnet.SubnetId(), schedulerSubnet)
 	out(outputkeys.WorkerSubnetID, *n.WorkerSubnet.SubnetId(), "Coiled worker_subnet_id: subnet of the workers")
 	out(outputkeys.SchedulerFirewallID, *n.SchedulerSecurityGroup.SecurityGroupId(), "Coiled scheduler_firewall_id: security group of the scheduler")
 	out(outputkeys.FirewallID, *n.ClusterSecurityGroup.SecurityGroupId(), "Coiled firewall_id: security group of the whole cluster")

@@ -33,13 +33,19 @@ func Of(a config.App) string {
 // the subnets of each role in each AZ with their sizes, the NATs, and who
 // may reach which scheduler ports.
 func networkLines(n config.Network) []string {
-	private := n.Topology == config.TopologyPrivate
+	if n.ExistingVpcId != "" {
+		public := n.WorkerPublicIp != nil && *n.WorkerPublicIp
+		return append([]string{fmt.Sprintf("no VPC: the existing VPC %s (%s); Coiled gets scheduler subnet %s and worker subnet %s, workers with public IPs: %v",
+			n.ExistingVpcId, n.ExistingVpcCidr, n.SchedulerSubnetId, n.WorkerSubnetId, public)}, groupLines(n)...)
+	}
+	tgwEgress := n.Egress == config.EgressTransitGateway && n.Topology != config.TopologyPublic
+	hasNat := n.Topology != config.TopologyPublic && !tgwEgress
 	azs := azNames(n)
 	lines := []string{fmt.Sprintf("VPC %s, %s topology, in %s: %s", n.VpcCidr, n.Topology, plural(n.Azs, "AZ"), strings.Join(azs, ", "))}
 
-	groups := 1
-	if private {
-		groups = 2
+	groups := 2
+	if n.Topology == config.TopologyPublic || (n.Topology == config.TopologyInternal && tgwEgress) {
+		groups = 1
 	}
 	bits := n.VpcCidr.Bits() + bitsFor(groups*config.ReservedAzs)
 	size := fmt.Sprintf("/%d, %s usable addresses each", bits, thousands((1<<(32-bits))-5))
@@ -50,10 +56,25 @@ func networkLines(n config.Network) []string {
 		}
 		return fmt.Sprintf("%s (%s): %s", name, size, strings.Join(parts, ", "))
 	}
-	if private {
+	egressTo := "route to the NAT"
+	if tgwEgress {
+		egressTo = "route to the Transit Gateway"
+	}
+	switch {
+	case n.Topology == config.TopologyPublic:
+		lines = append(lines, role(0, "subnets for scheduler and workers (public, public IPs on launch, route to the internet gateway)"))
+	case n.Topology == config.TopologyPrivate:
 		lines = append(lines,
 			role(0, "scheduler subnets (public, route to the internet gateway)"),
-			role(1, "worker subnets (private, no public IPs, route to the NAT)"))
+			role(1, "worker subnets (private, no public IPs, "+egressTo+")"))
+	case tgwEgress: // internal, Transit Gateway egress
+		lines = append(lines, role(0, "subnets for scheduler and workers (private, no public IPs, no internet gateway, "+egressTo+")"))
+	default: // internal, NAT egress
+		lines = append(lines,
+			role(0, "NAT subnets (public, route to the internet gateway; no Coiled VM)"),
+			role(1, "subnets for scheduler and workers (private, no public IPs, "+egressTo+")"))
+	}
+	if hasNat {
 		nats := n.NatGateways
 		if nats == 0 {
 			nats = n.Azs
@@ -77,10 +98,26 @@ func networkLines(n config.Network) []string {
 			each = "with a public IPv4 address"
 		}
 		lines = append(lines, fmt.Sprintf("%s, %s, %s", kind, each, where))
-	} else {
-		lines = append(lines, role(0, "subnets for scheduler and workers (public, public IPs on launch, route to the internet gateway)"))
 	}
+	lines = append(lines, groupLines(n)...)
+	var extras []string
+	if *n.S3Endpoint {
+		extras = append(extras, "S3 gateway endpoint on every route table")
+	}
+	if *n.RestrictDefaultSecurityGroup {
+		extras = append(extras, "default security group emptied")
+	}
+	if n.FlowLogs != config.FlowLogsOff {
+		extras = append(extras, fmt.Sprintf("flow logs to %s (%d days)", n.FlowLogs, config.FlowLogsRetentionDays))
+	}
+	if len(extras) > 0 {
+		lines = append(lines, strings.Join(extras, "; "))
+	}
+	return lines
+}
 
+// groupLines describes the two security groups.
+func groupLines(n config.Network) []string {
 	ports := make([]string, len(n.SchedulerPorts))
 	for i, p := range n.SchedulerPorts {
 		ports[i] = strconv.Itoa(int(p))
@@ -96,23 +133,9 @@ func networkLines(n config.Network) []string {
 	for _, pl := range n.ClientPrefixListIds {
 		from = append(from, "prefix list "+pl)
 	}
-	lines = append(lines,
+	return []string{
 		fmt.Sprintf("scheduler security group: TCP %s from %s", strings.Join(ports, ", "), strings.Join(from, ", ")),
-		"cluster security group: all traffic between the cluster's VMs; all egress")
-	var extras []string
-	if *n.S3Endpoint {
-		extras = append(extras, "S3 gateway endpoint on every route table")
-	}
-	if *n.RestrictDefaultSecurityGroup {
-		extras = append(extras, "default security group emptied")
-	}
-	if n.FlowLogs != config.FlowLogsOff {
-		extras = append(extras, fmt.Sprintf("flow logs to %s (%d days)", n.FlowLogs, config.FlowLogsRetentionDays))
-	}
-	if len(extras) > 0 {
-		lines = append(lines, strings.Join(extras, "; "))
-	}
-	return lines
+		"cluster security group: all traffic between the cluster's VMs; all egress"}
 }
 
 // azNames names the AZs: AvailabilityZones, else their place in the

@@ -37,6 +37,11 @@ type expectation struct {
 	flowLogs     string
 	azNames      []string // explicit AZ names, if any
 	firewall     bool     // egress firewall: public subnets route to it (firewall_test.go)
+	// own, when set, names the test file that checks the variant's
+	// subnets, layout, outputs and endpoints, which the checks here
+	// (written for public/private VPCs we build) do not cover; the
+	// security-group, warning and cdk-nag checks still run.
+	own string
 }
 
 var expectations = map[string]expectation{
@@ -71,6 +76,9 @@ func forEachVariant(t *testing.T, f func(t *testing.T, s *synthesized, e expecta
 
 func TestSubnetsAndRoutes(t *testing.T) {
 	forEachVariant(t, func(t *testing.T, s *synthesized, e expectation) {
+		if e.own != "" {
+			t.Skip("checked in " + e.own)
+		}
 		public := s.subnetsWithPrefix("CoiledNetworkVpcPublicSubnet")
 		private := s.subnetsWithPrefix("CoiledNetworkVpcPrivateSubnet")
 		if len(public) != e.azs {
@@ -152,6 +160,9 @@ func TestSubnetsAndRoutes(t *testing.T) {
 
 func TestSubnetLayout(t *testing.T) {
 	forEachVariant(t, func(t *testing.T, s *synthesized, e expectation) {
+		if e.own != "" {
+			t.Skip("checked in " + e.own)
+		}
 		vpcs := s.resources("AWS::EC2::VPC")
 		if len(vpcs) != 1 {
 			t.Fatalf("%d VPCs", len(vpcs))
@@ -287,6 +298,9 @@ func keys(m map[string]bool) []string {
 
 func TestOutputs(t *testing.T) {
 	forEachVariant(t, func(t *testing.T, s *synthesized, e expectation) {
+		if e.own != "" {
+			t.Skip("checked in " + e.own)
+		}
 		out := s.outputs()
 		vpc := s.resources("AWS::EC2::VPC")[0].ID
 		sched := s.subnetsWithPrefix(fmt.Sprintf("CoiledNetworkVpcPublicSubnet%dSubnet", e.zone+1))
@@ -367,6 +381,9 @@ func TestOutputs(t *testing.T) {
 
 func TestEndpointsDefaultGroupAndFlowLogs(t *testing.T) {
 	forEachVariant(t, func(t *testing.T, s *synthesized, e expectation) {
+		if e.own != "" {
+			t.Skip("checked in " + e.own)
+		}
 		// The S3 gateway endpoint (other endpoints: endpoints_test.go).
 		var eps []resource
 		for _, ep := range s.resources("AWS::EC2::VPCEndpoint") {

@@ -208,15 +208,6 @@ func TestInterfaceEndpoints(t *testing.T) {
 	}
 }
 
-func keysOf(m map[string]resource) []string {
-	var out []string
-	for k := range m {
-		out = append(out, k)
-	}
-	sort.Strings(out)
-	return out
-}
-
 func TestDynamoDbGatewayEndpoint(t *testing.T) {
 	for _, v := range variants.All {
 		t.Run(v.Name, func(t *testing.T) {

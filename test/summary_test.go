@@ -24,6 +24,12 @@ func TestSummaryMatchesTemplate(t *testing.T) {
 			text := summary.Of(s.stack.Config)
 			n := s.stack.Config.Network.WithDefaults()
 			lines := strings.Split(text, "\n")
+			if n.ExistingVpcId != "" {
+				if !strings.Contains(lines[1], "existing VPC "+n.ExistingVpcId) || len(s.resources("AWS::EC2::Subnet")) != 0 {
+					t.Errorf("existing VPC: first line %q, %d subnets built", lines[1], len(s.resources("AWS::EC2::Subnet")))
+				}
+				return
+			}
 			if !strings.Contains(lines[1], "VPC "+n.VpcCidr.String()) {
 				t.Errorf("first line %q does not name the VPC range %s", lines[1], n.VpcCidr)
 			}

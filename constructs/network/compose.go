@@ -1,11 +1,14 @@
 package network
 
 import (
+	"fmt"
+
 	"github.com/aws/aws-cdk-go/awscdk/v2"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsec2"
 	"github.com/aws/constructs-go/constructs/v10"
 
 	"github.com/coilednet/coilednet/config"
+	"github.com/coilednet/coilednet/constructs/connectivity"
 	"github.com/coilednet/coilednet/constructs/endpoints"
 	"github.com/coilednet/coilednet/constructs/firewall"
 )
@@ -17,7 +20,30 @@ import (
 
 // composeConnectivity adds the Transit Gateway attachment, its routes and
 // the VPC peerings (constructs/connectivity), if p asks for any.
-func (n *CoiledNetwork) composeConnectivity(scope constructs.Construct) {}
+func (n *CoiledNetwork) composeConnectivity(scope constructs.Construct) {
+	if n.Props.ExistingVpcId != "" || !connectivity.Needed(n.Props) {
+		return
+	}
+	vpc := n.Vpc.(awsec2.Vpc) // built by newVpc
+	props := connectivity.Props{Network: n.Props, VpcId: vpc.VpcId()}
+	for _, z := range n.Zones {
+		props.AvailabilityZones = append(props.AvailabilityZones, z.AvailabilityZone)
+	}
+	// Every subnet of the VPC, by group: public (scheduler or NAT), then
+	// private (whose 0.0.0.0/0 goes to the Transit Gateway with
+	// egress=transitGateway).
+	add := func(group string, subnets *[]awsec2.ISubnet, egress bool) {
+		for i, s := range *subnets {
+			props.RouteTables = append(props.RouteTables, connectivity.RouteTable{
+				Name: fmt.Sprintf("%sSubnet%d", group, i+1), ID: s.RouteTable().RouteTableId(), Egress: egress,
+			})
+		}
+	}
+	add(publicGroup, vpc.PublicSubnets(), false)
+	add(privateGroup, vpc.PrivateSubnets(), true)
+	add(privateGroup, vpc.IsolatedSubnets(), true)
+	n.Connectivity = connectivity.New(scope, "Connectivity", props)
+}
 
 // composeFirewall adds the egress firewall (constructs/firewall), if p asks
 // for it: between the subnets that hold the NATs (the public subnets) and
@@ -28,13 +54,12 @@ func (n *CoiledNetwork) composeFirewall(scope constructs.Construct) {
 	if p.EgressFirewall != config.EgressFirewallNetworkFirewall {
 		return
 	}
-	var natSubnets []awsec2.ISubnet
-	for _, z := range n.Zones {
-		natSubnets = append(natSubnets, z.SchedulerSubnet)
-	}
+	// The firewall needs a VPC this stack builds (config rejects
+	// egressFirewall with existingVpcId): its NATs sit in the public subnets.
+	vpc := n.Vpc.(awsec2.Vpc)
 	n.Firewall = firewall.New(scope, "EgressFirewall", firewall.Props{
-		Vpc:            n.Vpc,
-		NatSubnets:     natSubnets,
+		Vpc:            vpc,
+		NatSubnets:     *vpc.PublicSubnets(),
 		Network:        p,
 		SchedulerPorts: p.SchedulerPorts,
 		Name:           *awscdk.Stack_Of(scope).StackName(),
@@ -51,6 +76,11 @@ func (n *CoiledNetwork) composeEndpoints(scope constructs.Construct) {
 	for _, z := range n.Zones {
 		workers = append(workers, z.WorkerSubnet)
 		all = append(all, z.SchedulerSubnet, z.WorkerSubnet)
+	}
+	if len(n.Zones) == 0 {
+		// An existing VPC (no ZoneN): the endpoints go into the worker
+		// subnet handed to Coiled; config rejects the DynamoDB gateway there.
+		workers = []awsec2.ISubnet{n.WorkerSubnet}
 	}
 	n.Endpoints = endpoints.New(scope, "Endpoints", endpoints.Props{
 		Vpc:                  n.Vpc,

@@ -23,7 +23,7 @@ func suppress(c constructs.IConstruct, id, reason string) {
 // suppressFindings covers the AwsSolutions findings that follow from the
 // options the user chose.
 func suppressFindings(n *CoiledNetwork, p config.Network) {
-	if p.FlowLogs == config.FlowLogsOff {
+	if p.FlowLogs == config.FlowLogsOff && p.ExistingVpcId == "" {
 		suppress(n.Vpc, "AwsSolutions-VPC7",
 			"Flow logs are off by default so that an idle network costs nothing (CloudWatch ingestion is $0.50/GB); "+
 				"turn them on with -c flowLogs=cloudwatch or -c flowLogs=s3.")

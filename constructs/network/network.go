@@ -1,7 +1,8 @@
 // Package network holds CoiledNetwork, a CDK construct that builds one of
-// Coiled's two reference networks (see config.Topology) in an AWS account:
-// the VPC, its subnets and routes, the NAT where workers are private, and the
-// two security groups Coiled attaches to scheduler and workers.
+// Coiled's reference networks (see config.Topology) in an AWS account: the
+// VPC, its subnets and routes, the NAT where workers are private, and the two
+// security groups Coiled attaches to scheduler and workers; or, with an
+// existing VPC, only the security groups.
 //
 // The construct is independent of the coilednet app: any Go CDK app can build
 // one and hand its IDs to Coiled.
@@ -16,6 +17,7 @@ import (
 	"github.com/aws/jsii-runtime-go"
 
 	"github.com/coilednet/coilednet/config"
+	"github.com/coilednet/coilednet/constructs/connectivity"
 	"github.com/coilednet/coilednet/constructs/endpoints"
 	"github.com/coilednet/coilednet/constructs/firewall"
 )
@@ -26,7 +28,8 @@ type ZoneSubnets struct {
 	// AvailabilityZone is the AZ's name; a token resolved at deploy time
 	// when the stack does not name its AZs.
 	AvailabilityZone *string
-	// SchedulerSubnet is the public subnet the scheduler runs in.
+	// SchedulerSubnet is the subnet the scheduler runs in: the public one,
+	// or the private one in the internal topology.
 	SchedulerSubnet awsec2.ISubnet
 	// WorkerSubnet is the subnet the workers run in.
 	WorkerSubnet awsec2.ISubnet
@@ -39,10 +42,12 @@ type CoiledNetwork struct {
 	// Props are the validated props the network was built from, defaults
 	// filled in.
 	Props config.Network
-	// Vpc is the network's VPC.
-	Vpc awsec2.Vpc
+	// Vpc is the network's VPC: an awsec2.Vpc when the construct builds
+	// it, an imported one with Props.ExistingVpcId.
+	Vpc awsec2.IVpc
 	// Zones lists the scheduler/worker subnet pair of every AZ, in the
-	// order of the VPC's AZs.
+	// order of the VPC's AZs; empty with an existing VPC (whose subnets'
+	// AZs synth does not know).
 	Zones []ZoneSubnets
 	// SchedulerSubnet is the subnet handed to Coiled for the scheduler (the
 	// one of the AZ chosen by Props.Zone).
@@ -57,8 +62,16 @@ type CoiledNetwork struct {
 	// (Coiled's firewall_id).
 	ClusterSecurityGroup awsec2.SecurityGroup
 	// GiveWorkersPublicIp is what Coiled must be told: true in the public
-	// topology, false in the private one.
+	// topology, false in the private and internal ones, WorkerPublicIp
+	// with an existing VPC.
 	GiveWorkersPublicIp bool
+	// SchedulerPublicIp is false when the scheduler runs in a private
+	// subnet (topology internal): clients must then reach its private IP
+	// and set coiled.use_scheduler_public_ip to False.
+	SchedulerPublicIp bool
+	// Connectivity holds the Transit Gateway attachment, its routes and the
+	// VPC peerings; nil when the options ask for none.
+	Connectivity *connectivity.Connectivity
 	// Endpoints are the VPC endpoints beside the S3 gateway endpoint
 	// (interface endpoints, DynamoDB gateway); nil when none is asked for.
 	Endpoints *endpoints.Endpoints
@@ -86,17 +99,26 @@ func NewCoiledNetwork(scope constructs.Construct, id string, props *config.Netwo
 		Construct:           self,
 		Props:               p,
 		GiveWorkersPublicIp: p.Topology == config.TopologyPublic,
+		SchedulerPublicIp:   p.Topology != config.TopologyInternal,
 	}
-	n.Vpc = newVpc(self, p)
-	n.Zones = zones(n.Vpc, p)
-	chosen := n.Zones[p.ZoneIndex()]
-	n.SchedulerSubnet, n.WorkerSubnet = chosen.SchedulerSubnet, chosen.WorkerSubnet
+	var vpc awsec2.Vpc
+	if p.ExistingVpcId != "" {
+		n.importVpc(self, p)
+	} else {
+		vpc = newVpc(self, p)
+		n.Vpc = vpc
+		n.Zones = zones(vpc, p)
+		chosen := n.Zones[p.ZoneIndex()]
+		n.SchedulerSubnet, n.WorkerSubnet = chosen.SchedulerSubnet, chosen.WorkerSubnet
+	}
 	n.SchedulerSecurityGroup = newSchedulerSecurityGroup(self, n.Vpc, p)
 	n.ClusterSecurityGroup = newClusterSecurityGroup(self, n.Vpc)
 	n.composeConnectivity(self)
 	n.composeFirewall(self)
 	n.composeEndpoints(self)
-	addFlowLogs(self, n.Vpc, p)
+	if vpc != nil {
+		addFlowLogs(self, vpc, p)
+	}
 	suppressFindings(n, p)
 	lintFindings(n, p)
 	for _, w := range p.Warnings() {
@@ -117,7 +139,7 @@ func newVpc(scope constructs.Construct, p config.Network) awsec2.Vpc {
 		IpAddresses:                  awsec2.IpAddresses_Cidr(jsii.String(p.VpcCidr.String())),
 		EnableDnsSupport:             jsii.Bool(true),
 		EnableDnsHostnames:           jsii.Bool(true),
-		CreateInternetGateway:        jsii.Bool(true),
+		CreateInternetGateway:        jsii.Bool(p.HasInternetGateway()),
 		RestrictDefaultSecurityGroup: p.RestrictDefaultSecurityGroup,
 		// Every subnet group reserves config.ReservedAzs slots, so adding
 		// an AZ later fills a reserved slot and never moves a subnet.
@@ -135,11 +157,25 @@ func newVpc(scope constructs.Construct, p config.Network) awsec2.Vpc {
 		SubnetType:          awsec2.SubnetType_PUBLIC,
 		MapPublicIpOnLaunch: jsii.Bool(true),
 	}
-	switch p.Topology {
-	case config.TopologyPublic:
+	switch {
+	case p.Topology == config.TopologyPublic:
 		props.SubnetConfiguration = &[]*awsec2.SubnetConfiguration{public}
 		props.NatGateways = jsii.Number(0)
-	case config.TopologyPrivate:
+	case p.Egress == config.EgressTransitGateway:
+		// No NAT: the private subnets' 0.0.0.0/0 goes to the Transit
+		// Gateway (constructs/connectivity). CDK calls such subnets
+		// isolated; the group keeps its name, and so its logical IDs.
+		isolated := &awsec2.SubnetConfiguration{
+			Name:       jsii.String(privateGroup),
+			SubnetType: awsec2.SubnetType_PRIVATE_ISOLATED,
+		}
+		props.SubnetConfiguration = &[]*awsec2.SubnetConfiguration{public, isolated}
+		if p.Topology == config.TopologyInternal {
+			// No public subnet and no internet gateway at all.
+			props.SubnetConfiguration = &[]*awsec2.SubnetConfiguration{isolated}
+		}
+		props.NatGateways = jsii.Number(0)
+	default: // private or internal, egress through a NAT
 		props.SubnetConfiguration = &[]*awsec2.SubnetConfiguration{public, {
 			Name:       jsii.String(privateGroup),
 			SubnetType: awsec2.SubnetType_PRIVATE_WITH_EGRESS,
@@ -157,28 +193,59 @@ func newVpc(scope constructs.Construct, p config.Network) awsec2.Vpc {
 		}
 	}
 	vpc := awsec2.NewVpc(scope, jsii.String("Vpc"), props)
-	if p.Topology == config.TopologyPrivate && p.NatProvider == config.NatInstance {
+	if p.NatProvider == config.NatInstance {
 		restrictNatInstances(vpc, props.NatGatewayProvider.(awsec2.NatInstanceProviderV2), p)
 	}
 	return vpc
 }
 
-// zones pairs each AZ's scheduler and worker subnet.
+// zones pairs each AZ's scheduler and worker subnet: the public subnet
+// for both in public; the public and the private one in private; the
+// private one for both in internal.
 func zones(vpc awsec2.Vpc, p config.Network) []ZoneSubnets {
 	public := *vpc.PublicSubnets()
-	out := make([]ZoneSubnets, len(public))
-	for i, s := range public {
-		out[i] = ZoneSubnets{AvailabilityZone: s.AvailabilityZone(), SchedulerSubnet: s, WorkerSubnet: s}
+	if p.Topology == config.TopologyPublic {
+		out := make([]ZoneSubnets, len(public))
+		for i, s := range public {
+			out[i] = ZoneSubnets{AvailabilityZone: s.AvailabilityZone(), SchedulerSubnet: s, WorkerSubnet: s}
+		}
+		return out
 	}
-	if p.Topology == config.TopologyPrivate {
-		for i, s := range *vpc.PrivateSubnets() {
-			out[i].WorkerSubnet = s
+	private := *vpc.PrivateSubnets()
+	if p.Egress == config.EgressTransitGateway {
+		private = *vpc.IsolatedSubnets()
+	}
+	out := make([]ZoneSubnets, len(private))
+	for i, s := range private {
+		out[i] = ZoneSubnets{AvailabilityZone: s.AvailabilityZone(), SchedulerSubnet: s, WorkerSubnet: s}
+		if p.Topology == config.TopologyPrivate {
+			out[i].SchedulerSubnet = public[i]
 		}
 	}
 	return out
 }
 
-func newSchedulerSecurityGroup(scope constructs.Construct, vpc awsec2.Vpc, p config.Network) awsec2.SecurityGroup {
+// importVpc refers to the existing VPC and subnets of p (no lookup: synth
+// stays offline) instead of building them.
+func (n *CoiledNetwork) importVpc(scope constructs.Construct, p config.Network) {
+	n.Vpc = awsec2.Vpc_FromVpcAttributes(scope, jsii.String("ExistingVpc"), &awsec2.VpcAttributes{
+		VpcId:             jsii.String(p.ExistingVpcId),
+		VpcCidrBlock:      jsii.String(p.ExistingVpcCidr.String()),
+		AvailabilityZones: awscdk.Stack_Of(scope).AvailabilityZones(),
+	})
+	n.SchedulerSubnet = awsec2.Subnet_FromSubnetAttributes(scope, jsii.String("ExistingSchedulerSubnet"), &awsec2.SubnetAttributes{
+		SubnetId: jsii.String(p.SchedulerSubnetId),
+	})
+	n.WorkerSubnet = n.SchedulerSubnet
+	if p.WorkerSubnetId != p.SchedulerSubnetId {
+		n.WorkerSubnet = awsec2.Subnet_FromSubnetAttributes(scope, jsii.String("ExistingWorkerSubnet"), &awsec2.SubnetAttributes{
+			SubnetId: jsii.String(p.WorkerSubnetId),
+		})
+	}
+	n.GiveWorkersPublicIp = *p.WorkerPublicIp
+}
+
+func newSchedulerSecurityGroup(scope constructs.Construct, vpc awsec2.IVpc, p config.Network) awsec2.SecurityGroup {
 	sg := awsec2.NewSecurityGroup(scope, jsii.String("SchedulerSecurityGroup"), &awsec2.SecurityGroupProps{
 		Vpc:              vpc,
 		Description:      jsii.String("Coiled scheduler: clients reach the scheduler and dashboard ports"),
@@ -203,7 +270,7 @@ func newSchedulerSecurityGroup(scope constructs.Construct, vpc awsec2.Vpc, p con
 	return sg
 }
 
-func newClusterSecurityGroup(scope constructs.Construct, vpc awsec2.Vpc) awsec2.SecurityGroup {
+func newClusterSecurityGroup(scope constructs.Construct, vpc awsec2.IVpc) awsec2.SecurityGroup {
 	sg := awsec2.NewSecurityGroup(scope, jsii.String("ClusterSecurityGroup"), &awsec2.SecurityGroupProps{
 		Vpc:              vpc,
 		Description:      jsii.String("Coiled cluster: scheduler and workers reach each other on any port"),

@@ -9,7 +9,8 @@ import (
 // outputs: every zone's subnets (or the one pair when the stack has no ZoneN
 // outputs, in the region's zone a), a public subnet routed to the internet
 // gateway for the scheduler and, when workers get no public IP, a private
-// worker subnet behind a NAT gateway in it; the two security groups.
+// worker subnet behind a NAT gateway in it (internal: one private subnet
+// for both, behind a NAT in a public subnet of its own); the two groups.
 func healthyEC2(o *stackoutputs.Outputs) *netchecktest.Fake {
 	f := netchecktest.New(o.Region, o.NetworkID)
 	zones := o.Zones
@@ -17,6 +18,14 @@ func healthyEC2(o *stackoutputs.Outputs) *netchecktest.Fake {
 		zones = []stackoutputs.Zone{{Name: o.Region + "a", SchedulerSubnetID: o.SchedulerSubnetID, WorkerSubnetID: o.WorkerSubnetID}}
 	}
 	for _, z := range zones {
+		if z.WorkerSubnetID == z.SchedulerSubnetID && !o.GiveWorkersPublicIP {
+			// internal: scheduler and workers in one private subnet, behind
+			// a NAT in a public subnet of its own.
+			nat := "subnet-0nat" + z.Name[len(z.Name)-1:]
+			f.PublicSubnet(nat, z.Name)
+			f.PrivateSubnet(z.WorkerSubnetID, z.Name, nat)
+			continue
+		}
 		f.PublicSubnet(z.SchedulerSubnetID, z.Name)
 		if z.WorkerSubnetID != z.SchedulerSubnetID {
 			f.PrivateSubnet(z.WorkerSubnetID, z.Name, z.SchedulerSubnetID)

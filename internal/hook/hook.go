@@ -387,8 +387,9 @@ func (rn *Runner) Run(ctx context.Context, args []string) int {
 	if z, _ := storedOpts["zone"].(string); z != plan.Zone {
 		r.warnf("Coiled stored zone %q, sent %q", z, plan.Zone)
 	}
-	r.summary(workspace, outputs.Region, plan.Zone, network)
+	r.summary(workspace, outputs.Region, plan.Zone, network, outputs)
 	fmt.Fprintf(r.out, "  Coiled acts as      %s\n", r.accessSummary(plan))
+	r.printConnectivityNotes(outputs)
 	return ExitOK
 }
 
@@ -453,8 +454,8 @@ func (r *run) dryRun(workspace string, plan *coiled.Plan) int {
 	return ExitOK
 }
 
-func (r *run) summary(workspace, region, zone string, n coiled.Network) {
-	yesNo := map[bool]string{true: "yes", false: "no (outbound through the NAT)"}
+func (r *run) summary(workspace, region, zone string, n coiled.Network, o *stackoutputs.Outputs) {
+	yesNo := map[bool]string{true: "yes", false: "no (outbound " + workerEgress(o) + ")"}
 	if zone == "" {
 		zone = "none (Coiled picks)"
 	}

@@ -28,6 +28,11 @@
 //     endpointServices (see endpoints_test.go);
 //   - it cannot delete a VPC stack, so each variant gets its own moto_server,
 //     which is stopped afterwards.
+//   - its CloudFormation has no AWS::EC2::TransitGatewayVpcAttachment (it
+//     skips it) and cannot GetAtt a peering, so variants with fixed fake
+//     Transit Gateway, peer or existing-VPC ids (NoDeploy) are synthesized
+//     through the CLI and compared with their golden, and
+//     connectivity_test.go deploys those modes with ids it creates first.
 package e2e
 
 import (
@@ -169,7 +174,14 @@ func TestEveryVariant(t *testing.T) {
 
 func deploy(t *testing.T, v variants.Variant) *deployment {
 	t.Helper()
-	d := &deployment{v: v, endpoint: motoserver.Start(t)}
+	return deployTo(t, v, motoserver.Start(t))
+}
+
+// deployTo deploys v to the emulator at endpoint (in which a test may have
+// created what v refers to).
+func deployTo(t *testing.T, v variants.Variant, endpoint string) *deployment {
+	t.Helper()
+	d := &deployment{v: v, endpoint: endpoint}
 	dir := t.TempDir()
 	d.outDir, d.outFile = filepath.Join(dir, "cdk.out"), filepath.Join(dir, "cdk-outputs.json")
 	d.env = append(os.Environ(), motoserver.EnvList(d.endpoint)...)
@@ -299,7 +311,7 @@ func (d *deployment) routeTableOf(subnet string) string {
 func checkResources(t *testing.T, d *deployment) {
 	ctx := context.Background()
 	o := d.outputs
-	private := d.v.Topology == "private"
+	private := d.v.Topology == "private" || d.v.Topology == "internal"
 	if o.GiveWorkersPublicIP == private {
 		t.Errorf("GiveWorkersPublicIp = %v for topology %s", o.GiveWorkersPublicIP, d.v.Topology)
 	}
@@ -344,7 +356,12 @@ func checkResources(t *testing.T, d *deployment) {
 	nats := map[string]bool{}
 	for _, z := range o.Zones {
 		ids := []string{z.SchedulerSubnetID}
-		if private {
+		if d.v.Topology == "internal" {
+			// Scheduler and workers share the private subnet.
+			if z.WorkerSubnetID != z.SchedulerSubnetID {
+				t.Errorf("internal zone %s: worker subnet %s differs from scheduler subnet %s", z.Name, z.WorkerSubnetID, z.SchedulerSubnetID)
+			}
+		} else if private {
 			ids = append(ids, z.WorkerSubnetID)
 		} else if z.WorkerSubnetID != z.SchedulerSubnetID {
 			t.Errorf("public zone %s: worker subnet %s differs from scheduler subnet %s", z.Name, z.WorkerSubnetID, z.SchedulerSubnetID)
@@ -365,8 +382,7 @@ func checkResources(t *testing.T, d *deployment) {
 				t.Errorf("subnet %s CIDR %s, template says %v", id, aws.ToString(sn.CidrBlock), want)
 			}
 		}
-		sched := defaultRoute(t, d, z.SchedulerSubnetID)
-		if aws.ToString(sched.GatewayId) != igw {
+		if sched := defaultRoute(t, d, z.SchedulerSubnetID); d.v.Topology != "internal" && aws.ToString(sched.GatewayId) != igw {
 			t.Errorf("zone %s scheduler subnet: 0.0.0.0/0 -> %+v, want the internet gateway %s", z.Name, sched, igw)
 		}
 		if private {
@@ -414,6 +430,14 @@ func checkNats(t *testing.T, d *deployment, targets map[string]bool) {
 	public := map[string]bool{}
 	for _, z := range d.outputs.Zones {
 		public[z.SchedulerSubnetID] = true
+	}
+	if d.v.Topology == "internal" {
+		// The NATs' public subnets hold no Coiled VM, so no output names them.
+		for _, id := range d.resourcesOfType("AWS::EC2::Subnet") {
+			if strings.HasPrefix(id, "CoiledNetworkVpcPublicSubnet") {
+				public[d.physical[id]] = true
+			}
+		}
 	}
 	for target := range targets {
 		switch {
@@ -515,6 +539,8 @@ func checkSecurityGroups(t *testing.T, d *deployment) {
 	}
 	if c, ok := d.v.Context["clientCidrs"]; ok {
 		cidrs = splitList(c)
+	} else if auto := autoClientCidrs(d.v); auto != nil {
+		cidrs = auto // clientCidrs=auto of internal and existing-VPC variants
 	}
 	if p, ok := emulatorOverrides(d.v)["clientPrefixListIds"]; ok {
 		pls = splitList(p)
