@@ -79,7 +79,7 @@ const (
 )
 
 const (
-	acceptEgressFirewall = "off, network-firewall (with topology=private only)"
+	acceptEgressFirewall = "off, network-firewall (with NAT egress: topology=private, or internal with egress=nat)"
 	acceptDomains        = "the presets coiled and dockerhub, domain names (pypi.org) and .suffix wildcards (.example.com), comma-separated or a JSON array"
 	acceptFirewallLogs   = "cloudwatch, s3"
 )
@@ -219,10 +219,15 @@ func (n Network) egressProblems(add addFunc) {
 	switch n.EgressFirewall {
 	case EgressFirewallOff:
 	case EgressFirewallNetworkFirewall:
-		if n.Topology != TopologyPrivate {
+		switch {
+		case n.Topology != TopologyPrivate && n.Topology != TopologyInternal:
 			add(KeyEgressFirewall, string(n.EgressFirewall),
-				fmt.Sprintf("needs NAT egress, which only topology=private has (topology is %q): use -c topology=private", n.Topology),
+				fmt.Sprintf("needs NAT egress, which only topology=private and internal have (topology is %q): use -c topology=private", n.Topology),
 				acceptEgressFirewall, valid(KeyTopology))
+		case n.Egress == EgressTransitGateway:
+			add(KeyEgressFirewall, string(n.EgressFirewall),
+				"needs NAT egress, but egress=transitGateway sends the workers' traffic to the Transit Gateway: inspect it where the Transit Gateway leads, or use egress=nat",
+				acceptEgressFirewall, valid(KeyTopology), valid(KeyEgress))
 		}
 		if n.Azs > 1 && len(n.AvailabilityZones) == 0 {
 			add(KeyEgressFirewall, string(n.EgressFirewall),
@@ -230,7 +235,14 @@ func (n Network) egressProblems(add addFunc) {
 					"which CloudFormation can only match against a name written in the template, e.g. -c availabilityZones=%s -c azs=%d", n.Azs, exampleAzs(n.Azs), n.Azs),
 				acceptEgressFirewall, valid(KeyAzs), KeyAvailabilityZones)
 		}
-		if problem := n.ExtraSubnetProblem(FirewallSubnets); problem != "" && n.Azs >= 1 && n.Azs <= ReservedAzs {
+		// With a Transit Gateway attachment too, both groups share the free
+		// quarter; when the attachment subnets alone do not fit,
+		// transitGatewayId's error says so.
+		groups := []ExtraSubnetGroup{FirewallSubnets}
+		if n.UsesTransitGateway() && n.ExtraSubnetProblem(TransitGatewaySubnets) == "" {
+			groups = append(groups, TransitGatewaySubnets)
+		}
+		if problem := n.ExtraSubnetProblem(groups...); problem != "" && n.Azs >= 1 && n.Azs <= ReservedAzs {
 			add(KeyEgressFirewall, string(n.EgressFirewall), "(one firewall subnet per AZ) "+problem,
 				acceptEgressFirewall, valid(KeyVpcCidr), valid(KeyAzs))
 		}

@@ -44,10 +44,13 @@ type connExpectation struct {
 	peers      map[string]string // peer CIDR → peer VPC id
 	tgwSubnets []string          // the attachment subnets' CIDRs, by AZ
 	subnets    []string          // CIDRs of the VPC's own subnets: public ones by AZ, then private ones
+	firewall   bool              // public subnets route 0.0.0.0/0 to the egress firewall
 }
 
 var connExpectations = map[string]connExpectation{
 	"internal-nat": {internal: true, azs: 1, subnets: []string{"10.0.0.0/20", "10.0.96.0/20"}},
+	// internal behind the egress firewall (firewall_test.go checks its routes).
+	"internal-firewall": {internal: true, firewall: true, azs: 1, subnets: []string{"10.0.0.0/20", "10.0.96.0/20"}},
 	"internal-tgw": {internal: true, tgwEgress: true, azs: 2, tgwRoutes: []string{"10.100.0.0/16", "192.168.0.0/16"},
 		tgwSubnets: []string{"10.0.192.0/28", "10.0.192.16/28"}, subnets: []string{"10.0.0.0/19", "10.0.32.0/19"}},
 	"private-tgw-egress": {tgwEgress: true, azs: 1, tgwSubnets: []string{"10.0.192.0/28"}, subnets: []string{"10.0.0.0/20", "10.0.96.0/20"}},
@@ -65,8 +68,10 @@ func forEachConnVariant(t *testing.T, f func(t *testing.T, s *synthesized, e con
 		}
 		t.Run(v.Name, func(t *testing.T) { f(t, synth(t, v.Name), e) })
 	}
-	if len(connExpectations) != 4 {
-		t.Errorf("%d connectivity expectations", len(connExpectations))
+	for name := range connExpectations {
+		if !slices.ContainsFunc(variants.All, func(v variants.Variant) bool { return v.Name == name }) {
+			t.Errorf("connectivity expectation %s names no variant", name)
+		}
 	}
 }
 
@@ -164,6 +169,10 @@ func TestConnectivityRoutes(t *testing.T) {
 			switch {
 			case len(def) != 1:
 				t.Errorf("subnet %s has %d 0.0.0.0/0 routes, want exactly one", sn.ID, len(def))
+			case isPublic && e.firewall:
+				if def[0].Props["VpcEndpointId"] == nil {
+					t.Errorf("public subnet %s: 0.0.0.0/0 goes to %v, want the firewall endpoint (firewall_test.go checks which)", sn.ID, def[0].Props)
+				}
 			case isPublic:
 				if refOf(def[0].Props["GatewayId"]) != igws[0].ID {
 					t.Errorf("public subnet %s: 0.0.0.0/0 goes to %v, want the internet gateway", sn.ID, def[0].Props)

@@ -51,6 +51,8 @@ func containsRule(meta map[string]any, id string) bool {
 }
 
 func init() {
+	expectations["internal-firewall"] = expectation{private: true, azs: 1, ports: []float64{443, 8786, 8787}, cidrs: []string{"10.0.0.0/16"},
+		s3Endpoint: true, restrictSG: true, flowLogs: "off", firewall: true, own: "test/firewall_test.go and test/connectivity_test.go"}
 	expectations["private-firewall"] = expectation{private: true, azs: 1, natGateways: 1, ports: []float64{443, 8786, 8787},
 		cidrs: []string{"0.0.0.0/0"}, subnetMask: 20, openWarning: true, s3Endpoint: true, restrictSG: true, flowLogs: "off", firewall: true}
 	expectations["private-firewall-3az"] = expectation{private: true, azs: 3, zone: 2, natGateways: 3, ports: []float64{443, 8786, 8787},
@@ -179,6 +181,11 @@ var coiledPreset = func(region string) []string {
 
 var firewallCases = map[string]firewallCase{
 	"private-firewall": {region: "us-east-1", azs: []string{"us-east-1a"}, vpcCidr: "10.0.0.0/16",
+		fwSubnets: []string{"10.0.255.240/28"}, natSubnets: []string{"10.0.0.0/20"},
+		ports: []string{"443", "8786", "8787"}, domains: coiledPreset("us-east-1"), logs: "cloudwatch"},
+	// internal with NAT egress: the NATs' subnets (no Coiled VM) route
+	// through the firewall like private's.
+	"internal-firewall": {region: "us-east-1", azs: []string{"us-east-1a"}, vpcCidr: "10.0.0.0/16",
 		fwSubnets: []string{"10.0.255.240/28"}, natSubnets: []string{"10.0.0.0/20"},
 		ports: []string{"443", "8786", "8787"}, domains: coiledPreset("us-east-1"), logs: "cloudwatch"},
 	"private-firewall-3az": {region: "us-east-1", azs: []string{"us-east-1a", "us-east-1b", "us-east-1c"}, vpcCidr: "10.0.0.0/16",

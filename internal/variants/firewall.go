@@ -29,4 +29,8 @@ var firewallVariants = []Variant{
 		"schedulerPorts":       "443",
 		"clientCidrs":          "203.0.113.0/24",
 	}},
+	{Name: "internal-firewall", Topology: "internal", NoDeploy: noFirewallInMoto, Context: map[string]string{
+		"topology":       "internal",
+		"egressFirewall": "network-firewall",
+	}},
 }
