@@ -58,6 +58,8 @@ func TestSandbox(t *testing.T) {
 		"sandbox: AWS emulator (moto_server) on http://localhost:",
 		"will build:\n  VPC 10.0.0.0/16, private topology, in 2 AZs",
 		"all 9 outputs the hook needs are in",
+		"sandbox: coiled-hook --check",
+		"Network check: ",
 		"Done: Coiled workspace acme now runs clusters in",
 		"worker public IPs  no (outbound through the NAT)",
 		"fake Coiled: workspace acme now uses region us-east-1, network firewall_id=sg-",
@@ -67,6 +69,9 @@ func TestSandbox(t *testing.T) {
 		if !strings.Contains(out, want) {
 			t.Errorf("sandbox output lacks %q:\n%s", want, out)
 		}
+	}
+	if strings.Contains(out, " fail ") || strings.Count(out, "Network check: ") != 2 {
+		t.Errorf("the live network check (once alone, once before the send) did not pass twice:\n%s", out)
 	}
 	if strings.Count(out, "fixed monthly cost") != 1 || strings.Count(out, "will build:") != 1 {
 		t.Errorf("summary or cost not printed exactly once:\n%s", out)
@@ -248,6 +253,9 @@ func TestDeployIsHonest(t *testing.T) {
 	out, code := script(t, env, "scripts/deploy", append(ctx, "--", "--require-approval", "never")...)
 	if code != 1 || strings.Contains(out, "Deployed.") || !strings.Contains(out, "the deploy did not leave what coiled-hook needs") {
 		t.Errorf("change-set deploy on moto: exit %d, want 1 and no \"Deployed.\":\n%s", code, out)
+	}
+	if strings.Contains(out, " fail ") || strings.Count(out, "Network check: ") != 2 {
+		t.Errorf("the live network check (once alone, once before the send) did not pass twice:\n%s", out)
 	}
 	if strings.Count(out, "fixed monthly cost") != 1 {
 		t.Errorf("cost not printed exactly once per deploy:\n%s", out)
