@@ -132,6 +132,7 @@ func TestConnectivityOnEmulator(t *testing.T) {
 			"azs":                  "2",
 		}}
 		d := deployTo(t, v, endpoint)
+		repairEmulator(t, d) // check_test.go: what moto leaves out of the template
 		o := d.outputs
 		ctx := context.Background()
 
@@ -252,6 +253,7 @@ func TestConnectivityOnEmulator(t *testing.T) {
 			"clientCidrs":          "198.51.100.0/24",
 		}}
 		d := deployTo(t, v, endpoint)
+		repairEmulator(t, d)
 		o := d.outputs
 		pcx := strings.Split(o.All["PeeringConnectionIds"], ",")
 		if len(pcx) != 2 {
@@ -304,6 +306,7 @@ func TestConnectivityOnEmulator(t *testing.T) {
 			}
 			subnets = append(subnets, aws.ToString(sn.Subnet.SubnetId))
 		}
+		healthyExistingNetwork(t, c, vpc, subnets[0], subnets[1])
 		v := variants.Variant{Name: "e2e-existing-vpc", Topology: "existing", Context: map[string]string{
 			"existingVpcId":     vpc,
 			"existingVpcCidr":   "10.20.0.0/16",
@@ -330,4 +333,40 @@ func TestConnectivityOnEmulator(t *testing.T) {
 		checkConnectivityHook(t, d, false)
 		checkRedeploy(t, d)
 	})
+}
+
+// healthyExistingNetwork makes the hand-built VPC what the network check
+// requires, as a network team would have it: DNS hostnames on, the
+// scheduler's subnet routed to an attached internet gateway, the workers'
+// through a NAT gateway in the scheduler's subnet.
+func healthyExistingNetwork(t *testing.T, c *ec2.Client, vpc, public, private string) {
+	t.Helper()
+	ctx := context.Background()
+	must := func(what string, err error) {
+		t.Helper()
+		if err != nil {
+			t.Fatalf("%s: %v", what, err)
+		}
+	}
+	_, err := c.ModifyVpcAttribute(ctx, &ec2.ModifyVpcAttributeInput{VpcId: aws.String(vpc), EnableDnsHostnames: &ec2types.AttributeBooleanValue{Value: aws.Bool(true)}})
+	must("DNS hostnames", err)
+	igw, err := c.CreateInternetGateway(ctx, &ec2.CreateInternetGatewayInput{})
+	must("create IGW", err)
+	_, err = c.AttachInternetGateway(ctx, &ec2.AttachInternetGatewayInput{InternetGatewayId: igw.InternetGateway.InternetGatewayId, VpcId: aws.String(vpc)})
+	must("attach IGW", err)
+	table := func(subnet string, route ec2.CreateRouteInput) {
+		rt, err := c.CreateRouteTable(ctx, &ec2.CreateRouteTableInput{VpcId: aws.String(vpc)})
+		must("create route table", err)
+		route.RouteTableId, route.DestinationCidrBlock = rt.RouteTable.RouteTableId, aws.String("0.0.0.0/0")
+		_, err = c.CreateRoute(ctx, &route)
+		must("create route", err)
+		_, err = c.AssociateRouteTable(ctx, &ec2.AssociateRouteTableInput{RouteTableId: rt.RouteTable.RouteTableId, SubnetId: aws.String(subnet)})
+		must("associate", err)
+	}
+	table(public, ec2.CreateRouteInput{GatewayId: igw.InternetGateway.InternetGatewayId})
+	eip, err := c.AllocateAddress(ctx, &ec2.AllocateAddressInput{Domain: ec2types.DomainTypeVpc})
+	must("EIP", err)
+	nat, err := c.CreateNatGateway(ctx, &ec2.CreateNatGatewayInput{SubnetId: aws.String(public), AllocationId: eip.AllocationId})
+	must("NAT gateway", err)
+	table(private, ec2.CreateRouteInput{NatGatewayId: nat.NatGateway.NatGatewayId})
 }
