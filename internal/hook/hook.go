@@ -101,7 +101,7 @@ else the workspace's own role. Keys never replace a role the workspace uses
 without --replace-role-with-keys.
 
 Before deploying with -c coiledAccess=role:
-  go run ./bin/coiled-hook --start-role-setup --workspace acme
+  scripts/coiled-hook --start-role-setup --workspace acme
 prints coiledPrincipal=… and coiledExternalId=… (scripts/deploy does this).
 
 Exit status: 0 done, 1 Coiled refused or failed, 2 bad usage or inputs
