@@ -254,9 +254,6 @@ func TestDeployIsHonest(t *testing.T) {
 	if code != 1 || strings.Contains(out, "Deployed.") || !strings.Contains(out, "the deploy did not leave what coiled-hook needs") {
 		t.Errorf("change-set deploy on moto: exit %d, want 1 and no \"Deployed.\":\n%s", code, out)
 	}
-	if strings.Contains(out, " fail ") || strings.Count(out, "Network check: ") != 2 {
-		t.Errorf("the live network check (once alone, once before the send) did not pass twice:\n%s", out)
-	}
 	if strings.Count(out, "fixed monthly cost") != 1 {
 		t.Errorf("cost not printed exactly once per deploy:\n%s", out)
 	}
