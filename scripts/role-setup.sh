@@ -8,6 +8,7 @@
 #   -c coiledPrincipal=… -c coiledExternalId=…
 # when the context options ask for coiledAccess=role and give neither value;
 # otherwise it leaves ROLE_SETUP_ARGS empty and calls nothing.
+# Needs build_if_stale (scripts/build.sh, which scripts/lib.sh sources).
 # shellcheck shell=bash
 
 role_setup_args() {
@@ -38,14 +39,15 @@ role_setup_args() {
     exit 2
   fi
   echo "coilednet: coiledAccess=role: getting the principal and external ID of workspace $workspace (coiled-hook --start-role-setup)"
-  go build -o .build/coiled-hook ./bin/coiled-hook
-  go build -o .build/awscreds ./internal/cmd/awscreds
+  local hook awscreds
+  hook=$(build_if_stale coiled-hook ./bin/coiled-hook)
+  awscreds=$(build_if_stale awscreds ./internal/cmd/awscreds)
   # With AWS credentials, a stack already deployed (e.g. from another
   # machine) gives its own principal and external ID when the file has none.
   local from_stack=()
-  if .build/awscreds; then from_stack=(--stack "$stack"); fi
+  if "$awscreds"; then from_stack=(--stack "$stack"); fi
   local out line
-  if ! out=$(.build/coiled-hook --start-role-setup --workspace "$workspace" ${from_stack[@]+"${from_stack[@]}"} \
+  if ! out=$("$hook" --start-role-setup --workspace "$workspace" ${from_stack[@]+"${from_stack[@]}"} \
       --role-setup-file "${COILEDNET_ROLE_SETUP_FILE:-.coilednet/role-setup.json}"); then
     echo "coilednet: could not get them (see above); or pass -c coiledPrincipal=ARN -c coiledExternalId=ID yourself" >&2
     exit 1

@@ -30,7 +30,7 @@ func TestDeployScriptRoleSetup(t *testing.T) {
 	var extraEnv []string
 	run := func(t *testing.T, args ...string) (string, string, int) {
 		t.Helper()
-		script := `set -euo pipefail; . scripts/role-setup.sh; role_setup_args "$@"; printf '%s\n' ${ROLE_SETUP_ARGS[@]+"${ROLE_SETUP_ARGS[@]}"}`
+		script := `set -euo pipefail; root=$PWD; . scripts/build.sh; . scripts/role-setup.sh; role_setup_args "$@"; printf '%s\n' ${ROLE_SETUP_ARGS[@]+"${ROLE_SETUP_ARGS[@]}"}`
 		cmd := exec.Command("bash", append([]string{"-c", script, "deploy"}, args...)...)
 		cmd.Dir = root
 		cmd.Env = append(os.Environ(),

@@ -315,22 +315,9 @@ func (rn *Runner) Run(ctx context.Context, args []string) int {
 	r.acc = acc
 
 	// Step 1: check the token, resolve the workspace.
-	r.step = "checking the Coiled token (GET /api/v2/user/me)"
-	user, err := client.Me(ctx)
-	if err != nil {
-		return r.coiledError(ctx, err, "")
-	}
-	explicit, source := f.workspace, "--workspace"
-	if explicit == "" {
-		explicit, source = settings.Workspace, settings.WorkspaceSource
-	}
-	r.step = "listing the workspaces of the token (GET /api/v2/user/me/memberships)"
-	workspace, reason, err := client.ResolveWorkspace(ctx, explicit, user)
-	if err != nil {
-		return r.coiledError(ctx, err, "")
-	}
-	if explicit != "" {
-		reason = "from " + source
+	user, workspace, reason, code, ok := r.resolveWorkspace(ctx, client)
+	if !ok {
+		return code
 	}
 	fmt.Fprintf(r.out, "Coiled: user %s on %s, workspace %s (%s)\n", user.Username, settings.Server, workspace, reason)
 
@@ -391,6 +378,35 @@ func (rn *Runner) Run(ctx context.Context, args []string) int {
 	fmt.Fprintf(r.out, "  Coiled acts as      %s\n", r.accessSummary(plan))
 	r.printConnectivityNotes(outputs)
 	return ExitOK
+}
+
+// explicitWorkspace is the workspace the user named (--workspace, else
+// the environment or dask config) and where it came from; "" if none.
+func (r *run) explicitWorkspace() (workspace, source string) {
+	if r.f.workspace != "" {
+		return r.f.workspace, "--workspace"
+	}
+	return r.settings.Workspace, r.settings.WorkspaceSource
+}
+
+// resolveWorkspace checks the token and picks the workspace as the coiled
+// client does, saying why it was picked.
+func (r *run) resolveWorkspace(ctx context.Context, client *coiled.Client) (user *coiled.User, workspace, reason string, code int, ok bool) {
+	r.step = "checking the Coiled token (GET /api/v2/user/me)"
+	user, err := client.Me(ctx)
+	if err != nil {
+		return nil, "", "", r.coiledError(ctx, err, ""), false
+	}
+	explicit, source := r.explicitWorkspace()
+	r.step = "listing the workspaces of the token (GET /api/v2/user/me/memberships)"
+	workspace, reason, err = client.ResolveWorkspace(ctx, explicit, user)
+	if err != nil {
+		return nil, "", "", r.coiledError(ctx, err, ""), false
+	}
+	if explicit != "" {
+		reason = "from " + source
+	}
+	return user, workspace, reason, 0, true
 }
 
 // readOutputs reads and validates the stack outputs and applies --zone. It

@@ -105,14 +105,7 @@ func (r *run) sleep(ctx context.Context, d time.Duration) error {
 	if r.Runner.Sleep != nil {
 		return r.Runner.Sleep(ctx, d)
 	}
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-ctx.Done():
-		return ctx.Err()
-	case <-t.C:
-		return nil
-	}
+	return coiled.SleepContext(ctx, d)
 }
 
 // roleCheckBackoff is the wait before check number n+1 (n ≥ 1): 1s, 2s,

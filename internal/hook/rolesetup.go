@@ -147,10 +147,7 @@ func (r *run) startRoleSetup(ctx context.Context, client *coiled.Client) int {
 	if err != nil {
 		return r.errorf(ExitUsage, "--role-setup-file: %v", err)
 	}
-	explicit, source := r.f.workspace, "--workspace"
-	if explicit == "" {
-		explicit, source = r.settings.Workspace, r.settings.WorkspaceSource
-	}
+	explicit, source := r.explicitWorkspace()
 	server := client.Server()
 	emit := func(e RoleSetupEntry) int {
 		fmt.Fprintf(r.out, "coiledPrincipal=%s\ncoiledExternalId=%s\n", e.AllowedPrincipal, e.ExternalID)
@@ -166,18 +163,9 @@ func (r *run) startRoleSetup(ctx context.Context, client *coiled.Client) int {
 			return emit(e)
 		}
 	}
-	r.step = "checking the Coiled token (GET /api/v2/user/me)"
-	user, err := client.Me(ctx)
-	if err != nil {
-		return r.coiledError(ctx, err, "")
-	}
-	r.step = "listing the workspaces of the token (GET /api/v2/user/me/memberships)"
-	workspace, reason, err := client.ResolveWorkspace(ctx, explicit, user)
-	if err != nil {
-		return r.coiledError(ctx, err, "")
-	}
-	if explicit != "" {
-		reason = "from " + source
+	_, workspace, reason, code, ok := r.resolveWorkspace(ctx, client)
+	if !ok {
+		return code
 	}
 	if e, ok := file.find(server, workspace); ok {
 		fmt.Fprintf(r.err, "coiled-hook: reusing the role setup of workspace %s (%s) from %s, created %s\n", workspace, reason, path, e.Created)

@@ -255,34 +255,13 @@ func TestCheckHandBuiltNetwork(t *testing.T) {
 	vpcOut, err := c.CreateVpc(ctx, &ec2.CreateVpcInput{CidrBlock: aws.String("10.9.0.0/16")})
 	must("create VPC", err)
 	vpc := aws.ToString(vpcOut.Vpc.VpcId)
-	_, err = c.ModifyVpcAttribute(ctx, &ec2.ModifyVpcAttributeInput{VpcId: aws.String(vpc), EnableDnsHostnames: &ec2types.AttributeBooleanValue{Value: aws.Bool(true)}})
-	must("DNS hostnames", err)
-	igwOut, err := c.CreateInternetGateway(ctx, &ec2.CreateInternetGatewayInput{})
-	must("create IGW", err)
-	igw := aws.ToString(igwOut.InternetGateway.InternetGatewayId)
-	_, err = c.AttachInternetGateway(ctx, &ec2.AttachInternetGatewayInput{InternetGatewayId: aws.String(igw), VpcId: aws.String(vpc)})
-	must("attach IGW", err)
 	subnet := func(cidr string) string {
 		out, err := c.CreateSubnet(ctx, &ec2.CreateSubnetInput{VpcId: aws.String(vpc), CidrBlock: aws.String(cidr), AvailabilityZone: aws.String("us-east-1b")})
 		must("create subnet", err)
 		return aws.ToString(out.Subnet.SubnetId)
 	}
 	pub, priv := subnet("10.9.0.0/24"), subnet("10.9.1.0/24")
-	table := func(s string, route ec2.CreateRouteInput) {
-		out, err := c.CreateRouteTable(ctx, &ec2.CreateRouteTableInput{VpcId: aws.String(vpc)})
-		must("create route table", err)
-		route.RouteTableId, route.DestinationCidrBlock = out.RouteTable.RouteTableId, aws.String("0.0.0.0/0")
-		_, err = c.CreateRoute(ctx, &route)
-		must("create route", err)
-		_, err = c.AssociateRouteTable(ctx, &ec2.AssociateRouteTableInput{RouteTableId: out.RouteTable.RouteTableId, SubnetId: aws.String(s)})
-		must("associate", err)
-	}
-	table(pub, ec2.CreateRouteInput{GatewayId: aws.String(igw)})
-	eip, err := c.AllocateAddress(ctx, &ec2.AllocateAddressInput{Domain: ec2types.DomainTypeVpc})
-	must("EIP", err)
-	natOut, err := c.CreateNatGateway(ctx, &ec2.CreateNatGatewayInput{SubnetId: aws.String(pub), AllocationId: eip.AllocationId})
-	must("NAT gateway", err)
-	table(priv, ec2.CreateRouteInput{NatGatewayId: natOut.NatGateway.NatGatewayId})
+	healthyExistingNetwork(t, c, vpc, pub, priv) // connectivity_test.go
 	group := func(name string) string {
 		out, err := c.CreateSecurityGroup(ctx, &ec2.CreateSecurityGroupInput{GroupName: aws.String(name), Description: aws.String(name), VpcId: aws.String(vpc)})
 		must("create group", err)
