@@ -2,6 +2,7 @@ package config
 
 import (
 	"fmt"
+	"maps"
 	"net/netip"
 	"regexp"
 	"slices"
@@ -202,7 +203,9 @@ func (p *parser) peerVpcs(key string) []PeerVpc {
 		case map[string]any:
 			var pv PeerVpc
 			good := true
-			for k, f := range v {
+			// In key order: the errors must not depend on map iteration.
+			for _, k := range slices.Sorted(maps.Keys(v)) {
+				f := v[k]
 				s, isStr := f.(string)
 				if !isStr {
 					p.fail(key, jsonText(v), fmt.Sprintf("(item %d) has %q as %s, not a string", i+1, k, typeName(f)), acceptPeerVpcs)
