@@ -586,7 +586,7 @@ func ContextWarnings(ctx map[string]any) []Warning {
 		if hint, ok := awsSettingKeys[strings.ToLower(k)]; ok {
 			msg += ": " + hint
 		} else if like := keysContaining(k); len(like) > 0 {
-			msg += fmt.Sprintf("; did you mean %s? (see the README's Options)", strings.Join(like, " or "))
+			msg += fmt.Sprintf("; did you mean %s? (see docs/options.md)", strings.Join(like, " or "))
 		} else {
 			msg += "; coilednet's keys are " + strings.Join(Keys, ", ")
 		}

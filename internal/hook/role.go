@@ -93,7 +93,7 @@ func (r *run) planError(err error, workspace string) int {
 			workspace, inUse.Role, r.acc.keysFrom, coiled.EnvAWSAccessKeyID, coiled.EnvAWSSecretAccessKey)
 	case errors.As(err, &missing) && len(missing.Missing) == 2:
 		return r.errorf(ExitUsage, "no AWS identity for Coiled: workspace %s uses no role (its account_role is empty), the stack made none, and %s and %s are not set. "+
-			"Either deploy with -c coiledAccess=role (the stack creates a role scoped to this network and the hook sets it up; see README, \"Least privilege\"), "+
+			"Either deploy with -c coiledAccess=role (the stack creates a role scoped to this network and the hook sets it up; see docs/access.md), "+
 			"or -c coiledAccess=user, or set those two variables to the access keys of the IAM identity Coiled will act as (not the credentials you deploy with)",
 			workspace, coiled.EnvAWSAccessKeyID, coiled.EnvAWSSecretAccessKey)
 	}
