@@ -60,7 +60,7 @@ func (s RoleSetup) Validate() error {
 		}
 	}
 	if len(bad) > 0 {
-		return fmt.Errorf("Coiled's role setup answer is unusable: %s", strings.Join(bad, "; "))
+		return fmt.Errorf("the role setup answer from Coiled is unusable: %s", strings.Join(bad, "; "))
 	}
 	return nil
 }

@@ -22,10 +22,7 @@ const (
 // endpointCosts returns the fixed costs and the usage notes of interface endpoints (issue 11).
 func endpointCosts(n config.Network) ([]Line, []string) {
 	var lines []Line
-	var names []string
-	for _, s := range n.InterfaceServices() {
-		names = append(names, s)
-	}
+	names := append([]string(nil), n.InterfaceServices()...)
 	for _, s := range n.EndpointServices {
 		names = append(names, s.ServiceName)
 	}

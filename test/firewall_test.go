@@ -161,16 +161,14 @@ func permutations(items []string) [][]string {
 
 // firewallCase is what a firewall variant must contain, by hand.
 type firewallCase struct {
-	region       string
-	azs          []string // the AZs in the VPC's order
-	vpcCidr      string
-	fwSubnets    []string // firewall subnet CIDRs, per AZ
-	natSubnets   []string // public (NAT and scheduler) subnet CIDRs, per AZ
-	ports        []string
-	domains      []string // the allowlist, resolved in region
-	logs         string
-	stackName    string
-	schedulerNet []string
+	region     string
+	azs        []string // the AZs in the VPC's order
+	vpcCidr    string
+	fwSubnets  []string // firewall subnet CIDRs, per AZ
+	natSubnets []string // public (NAT and scheduler) subnet CIDRs, per AZ
+	ports      []string
+	domains    []string // the allowlist, resolved in region
+	logs       string
 }
 
 var coiledPreset = func(region string) []string {
