@@ -454,3 +454,17 @@ func BeforeDeploy(ctx context.Context, c EC2, r Route53, region string, a config
 	}
 	return out
 }
+
+// DeployedEndpoints describes the interface endpoints ids (a stack's
+// outputs): their service names and whether their private DNS is on.
+func DeployedEndpoints(ctx context.Context, c EC2, ids []string) ([]Endpoint, error) {
+	out, err := c.DescribeVpcEndpoints(ctx, &ec2.DescribeVpcEndpointsInput{VpcEndpointIds: ids})
+	if err != nil {
+		return nil, err
+	}
+	var eps []Endpoint
+	for _, ep := range out.VpcEndpoints {
+		eps = append(eps, Endpoint{ServiceName: aws.ToString(ep.ServiceName), PrivateDns: aws.ToBool(ep.PrivateDnsEnabled)})
+	}
+	return eps, nil
+}
