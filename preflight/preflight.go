@@ -325,14 +325,14 @@ func EndpointConflicts(ctx context.Context, c EC2, r Route53, region, vpc string
 			for _, name := range names[w.ServiceName] {
 				for _, z := range zones {
 					zname := strings.ToLower(strings.TrimSuffix(aws.ToString(z.Name), "."))
-					if zname != name {
+					// A zone an AWS service owns (an endpoint's own private
+					// DNS, should EC2 list it) is no user's zone: another
+					// owner's endpoint is found above.
+					if zname != name || z.Owner != nil && aws.ToString(z.Owner.OwningService) != "" {
 						continue
 					}
 					conflicts++
 					owner := ""
-					if z.Owner != nil && aws.ToString(z.Owner.OwningService) != "" {
-						owner = " (owned by " + aws.ToString(z.Owner.OwningService) + ")"
-					}
 					out = append(out, Finding{Check: CheckEndpointConflicts, Status: Fail, Resource: aws.ToString(z.HostedZoneId),
 						Message: fmt.Sprintf("private hosted zone %s%s is associated with %s: private DNS for %s (%s) fails the deploy (\"conflicting DNS domain\")",
 							name, owner, vpc, w.ServiceName, name),

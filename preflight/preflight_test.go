@@ -209,6 +209,7 @@ func TestEndpointConflicts(t *testing.T) {
 		{HostedZoneId: aws.String("Z1ECR"), Name: aws.String("api.ecr.us-east-1.amazonaws.com.")},
 		{HostedZoneId: aws.String("Z2KMS"), Name: aws.String("kms.us-east-1.amazonaws.com.")},
 		{HostedZoneId: aws.String("Z3PARENT"), Name: aws.String("amazonaws.com.")},
+		{HostedZoneId: aws.String("Z4SERVICE"), Name: aws.String("sts.us-east-1.amazonaws.com."), Owner: &r53types.HostedZoneOwner{OwningService: aws.String("vpce.amazonaws.com")}},
 	}}}
 	n := config.Network{Connectivity: config.Connectivity{ExistingVpcId: vpc},
 		Endpoints: config.Endpoints{InterfaceEndpoints: []string{"coiled", "kms"}}}
@@ -233,7 +234,7 @@ func TestEndpointConflicts(t *testing.T) {
 	if x := byRes["vpce-logs-nodns"]; x.Status != Warn {
 		t.Errorf("logs without private DNS: %+v", x)
 	}
-	for _, id := range []string{"vpce-ecr-gone", "vpce-ours", "vpce-elsewhere", "Z3PARENT"} {
+	for _, id := range []string{"vpce-ecr-gone", "vpce-ours", "vpce-elsewhere", "Z3PARENT", "Z4SERVICE"} {
 		if _, ok := byRes[id]; ok {
 			t.Errorf("%s reported: %+v", id, byRes[id])
 		}
