@@ -445,12 +445,15 @@ func hostedZones(ctx context.Context, r Route53, region, vpc string) ([]r53types
 
 // BeforeDeploy runs every preflight check of a validated configuration
 // about to be deployed in region: the rule quota with the real prefix-list
-// sizes and, with an existing VPC, the endpoint conflicts.
-func BeforeDeploy(ctx context.Context, c EC2, r Route53, region string, a config.App) []Finding {
+// sizes and, with an existing VPC, the endpoint conflicts. ownIDs are the
+// endpoints the stack already has (its outputs, on a redeploy): with its
+// CloudFormation stack-name tag, they are never conflicts.
+func BeforeDeploy(ctx context.Context, c EC2, r Route53, region string, a config.App, ownIDs []string) []Finding {
 	n := a.Network.WithDefaults()
 	out := RuleQuota(ctx, c, n)
 	if n.ExistingVpcId != "" {
-		out = append(out, EndpointConflicts(ctx, c, r, region, n.ExistingVpcId, WantedEndpoints(n, region), Ours{StackName: a.WithDefaults().StackName})...)
+		out = append(out, EndpointConflicts(ctx, c, r, region, n.ExistingVpcId, WantedEndpoints(n, region),
+			Ours{IDs: ownIDs, StackName: a.WithDefaults().StackName})...)
 	}
 	return out
 }

@@ -257,7 +257,7 @@ func TestBeforeDeploy(t *testing.T) {
 	f := &fakeEC2{prefixLists: []ec2types.ManagedPrefixList{pl("pl-00000001", 30, "IPv4")},
 		endpoints: []ec2types.VpcEndpoint{{VpcEndpointId: aws.String("vpce-sts"), VpcId: aws.String(vpc),
 			ServiceName: aws.String("com.amazonaws.eu-west-1.sts"), PrivateDnsEnabled: aws.Bool(true)}}}
-	got := BeforeDeploy(context.Background(), f, &fakeRoute53{}, "eu-west-1", a)
+	got := BeforeDeploy(context.Background(), f, &fakeRoute53{}, "eu-west-1", a, nil)
 	var msgs []string
 	for _, x := range only(got, Fail) {
 		msgs = append(msgs, x.Resource)
@@ -265,5 +265,9 @@ func TestBeforeDeploy(t *testing.T) {
 	// 3 ports × (10.9.0.0/16 + 30 entries) = 93 rules, and the sts endpoint.
 	if strings.Join(msgs, ",") != "the scheduler security group,vpce-sts" {
 		t.Errorf("failures %v in %+v", msgs, got)
+	}
+	// A redeploy: the stack's own endpoint (its outputs) is no conflict.
+	if got := BeforeDeploy(context.Background(), f, &fakeRoute53{}, "eu-west-1", a, []string{"vpce-sts"}); len(only(got, Fail)) != 1 {
+		t.Errorf("own endpoint reported: %+v", got)
 	}
 }

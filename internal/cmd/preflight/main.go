@@ -26,6 +26,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/route53"
 
 	"github.com/coilednet/coilednet/config"
+	"github.com/coilednet/coilednet/outputkeys"
 	"github.com/coilednet/coilednet/preflight"
 	"github.com/coilednet/coilednet/stackoutputs"
 )
@@ -133,7 +134,11 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		fmt.Fprintf(stderr, "coilednet: preflight: cannot reach AWS: %v\n", err)
 		return 2
 	}
-	findings := preflight.BeforeDeploy(ctx, ec2c, r53, region, app)
+	var own []string
+	if app.Network.ExistingVpcId != "" {
+		own = ownEndpoints(ctx, app.WithDefaults().StackName, env)
+	}
+	findings := preflight.BeforeDeploy(ctx, ec2c, r53, region, app, own)
 	problems := 0
 	for _, f := range findings {
 		if f.Status == preflight.Pass {
@@ -154,6 +159,23 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	}
 	fmt.Fprintf(stdout, "coilednet: preflight in %s: %d check(s) passed (security group rule quotas%s)\n", region, len(findings), endpointNote(app))
 	return 0
+}
+
+// ownEndpoints returns the interface endpoints (vpce-…) of the deployed
+// stack, from its outputs, or none when it is not deployed (tests replace
+// it).
+var ownEndpoints = func(ctx context.Context, stack string, env func(string) string) []string {
+	o, err := stackoutputs.FromCloudFormation(ctx, stack, env)
+	if err != nil {
+		return nil
+	}
+	var ids []string
+	for k, v := range o.All {
+		if strings.HasPrefix(k, outputkeys.EndpointPrefix) && strings.HasSuffix(k, "Id") && strings.HasPrefix(v, "vpce-") {
+			ids = append(ids, v)
+		}
+	}
+	return ids
 }
 
 func endpointNote(a config.App) string {

@@ -29,6 +29,11 @@ func TestPreflightCommand(t *testing.T) {
 		gotProfile = env("AWS_PROFILE")
 		return f, r, "us-east-2", nil
 	}
+	saved := ownEndpoints
+	defer func() { ownEndpoints = saved }()
+	ownEndpoints = func(context.Context, string, func(string) string) []string { return []string{"vpce-0ours"} }
+	f.Endpoints = []ec2types.VpcEndpoint{{VpcEndpointId: aws.String("vpce-0ours"), VpcId: aws.String(vpc),
+		ServiceName: aws.String("com.amazonaws.us-east-2.logs"), PrivateDnsEnabled: aws.Bool(true)}}
 	existing := []string{"-c", "existingVpcId=" + vpc, "-c", "existingVpcCidr=10.9.0.0/16", "-c", "schedulerSubnetId=subnet-0123456789abcdef0",
 		"-c", "workerSubnetId=subnet-0123456789abcdef0", "-c", "workerPublicIp=false"}
 	tests := []struct {
@@ -45,6 +50,8 @@ func TestPreflightCommand(t *testing.T) {
 		{"prefix list over the quota", []string{"-c", "clientCidrs=203.0.113.0/24", "-c", "clientPrefixListIds=pl-00000001"}, 1,
 			"fail: security group rule quota (the scheduler security group): 3 ports × [1 IPv4 CIDR + prefix list pl-00000001 (max entries 20, IPv4)] = 63 IPv4"},
 		{"zone conflict", append(existing, "-c", "interfaceEndpoints=sts"), 1, "private hosted zone sts.us-east-2.amazonaws.com"},
+		// A redeploy: the stack's own logs endpoint conflicts with nothing.
+		{"own endpoint", append(append([]string{}, existing...), "-c", "interfaceEndpoints=logs"), 0, "endpoint DNS conflicts in " + vpc},
 		{"invalid options are left to synth", []string{"-c", "topology=nope"}, 0, "preflight skipped"},
 		{"profile", []string{"--profile", "prod"}, 0, "passed"},
 		{"bad usage", []string{"-c"}, 2, "needs key=value"},
