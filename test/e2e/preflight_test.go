@@ -5,9 +5,12 @@ package e2e
 import (
 	"bytes"
 	"context"
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"reflect"
+	"sort"
 	"strings"
 	"testing"
 	"time"
@@ -21,6 +24,7 @@ import (
 	r53types "github.com/aws/aws-sdk-go-v2/service/route53/types"
 
 	"github.com/coilednet/coilednet/internal/motoserver"
+	"github.com/coilednet/coilednet/internal/variants"
 )
 
 // TestPreflightOnEmulator builds in the emulator an existing VPC that
@@ -158,5 +162,75 @@ func TestPreflightOnEmulator(t *testing.T) {
 		if !strings.Contains(out, want) {
 			t.Errorf("--check lacks %q\n%s", want, out)
 		}
+	}
+}
+
+// TestEndpointSourcesOnEmulator deploys interface endpoints into an
+// existing VPC with endpointSources=cluster,vpc: the endpoint group admits
+// the cluster group and the VPC's range; --check finds no DNS conflict (the
+// stack's own endpoint is not one) and counts the endpoint group's rules;
+// the preflight of a redeploy passes (it reads the stack's endpoints from
+// CloudFormation).
+func TestEndpointSourcesOnEmulator(t *testing.T) {
+	requireTools(t)
+	endpoint := motoserver.Start(t)
+	c := ec2Client(endpoint)
+	ctx := context.Background()
+	vpc := createVpc(t, c, "10.20.0.0/16")
+	var subnets []string
+	for _, cidr := range []string{"10.20.0.0/24", "10.20.1.0/24"} {
+		sn, err := c.CreateSubnet(ctx, &ec2.CreateSubnetInput{VpcId: aws.String(vpc), CidrBlock: aws.String(cidr),
+			AvailabilityZone: aws.String(motoserver.Region + "a")})
+		if err != nil {
+			t.Fatal(err)
+		}
+		subnets = append(subnets, aws.ToString(sn.Subnet.SubnetId))
+	}
+	healthyExistingNetwork(t, c, vpc, subnets[0], subnets[1])
+	opts := map[string]string{
+		"existingVpcId": vpc, "existingVpcCidr": "10.20.0.0/16", "schedulerSubnetId": subnets[0], "workerSubnetId": subnets[1],
+		"workerPublicIp": "false", "interfaceEndpoints": "sts", "endpointSources": "cluster,vpc", "acknowledgeWarnings": "endpointPrivateDns",
+	}
+	d := deployTo(t, variants.Variant{Name: "e2e-existing-vpc-endpoint-sources", Topology: "existing", Context: opts}, endpoint)
+	o := d.outputs
+	sg := o.All["EndpointSecurityGroupId"]
+	groups, err := d.ec2.DescribeSecurityGroups(ctx, &ec2.DescribeSecurityGroupsInput{GroupIds: []string{sg}})
+	if err != nil || len(groups.SecurityGroups) != 1 {
+		t.Fatalf("endpoint group %s: %v", sg, err)
+	}
+	var got []string
+	for _, p := range groups.SecurityGroups[0].IpPermissions {
+		for _, r := range p.IpRanges {
+			got = append(got, fmt.Sprintf("%s %d", aws.ToString(r.CidrIp), aws.ToInt32(p.FromPort)))
+		}
+		for _, g := range p.UserIdGroupPairs {
+			got = append(got, fmt.Sprintf("%s %d", aws.ToString(g.GroupId), aws.ToInt32(p.FromPort)))
+		}
+	}
+	sort.Strings(got)
+	want := []string{"10.20.0.0/16 443", o.FirewallID + " 443"}
+	sort.Strings(want)
+	if !reflect.DeepEqual(got, want) {
+		t.Errorf("endpoint group %s admits %v, want %v", sg, got, want)
+	}
+
+	out, code := hookStatus(t, d.env, nil, "--check", "--outputs-file", d.outFile)
+	for _, w := range []string{"pass  endpoint DNS conflicts", "the endpoint security group " + sg + " holds 2 IPv4 and 1 IPv6 inbound rules", " 0 failed"} {
+		if code != 0 || !strings.Contains(out, w) {
+			t.Errorf("--check: status %d, lacks %q\n%s", code, w, out)
+		}
+	}
+
+	bin := filepath.Join(buildDir, "preflight")
+	build := exec.Command("go", "build", "-o", bin, "./internal/cmd/preflight")
+	build.Dir = root
+	if b, err := build.CombinedOutput(); err != nil {
+		t.Fatalf("building preflight: %v\n%s", err, b)
+	}
+	cmd := exec.Command(bin, variants.Variant{Context: opts}.Args()...)
+	cmd.Dir, cmd.Env = root, d.env
+	b, err := cmd.CombinedOutput()
+	if err != nil || !strings.Contains(string(b), "endpoint DNS conflicts in "+vpc) {
+		t.Errorf("preflight of a redeploy: %v\n%s", err, b)
 	}
 }
