@@ -23,7 +23,8 @@ var appKeys = []string{KeyAcknowledgeWarnings}
 // of every tested variant is listed here.
 var WarningIDs = []string{"schedulerOpenToInternet", "sharedNat", "natInstance",
 	"internalScheduler", "peeringReturnRoute",
-	"unknownInterfaceEndpoint", "endpointServiceRegion", "firewallNatInstanceRepos"}
+	"unknownInterfaceEndpoint", "endpointServiceRegion", "firewallNatInstanceRepos",
+	"prefixListRules", "endpointPrivateDns"}
 
 func acceptWarningIDs() string {
 	return "coilednet warning IDs (" + strings.Join(WarningIDs, ", ") + "), comma-separated or a JSON array"

@@ -39,6 +39,13 @@ type Endpoints struct {
 	//
 	// Default: false.
 	DynamoDbEndpoint *bool
+
+	// EndpointSources are the sources the interface endpoints' security
+	// group admits: EndpointSourceCluster, EndpointSourceVpc, security group
+	// ids (endpointsources.go).
+	//
+	// Default: none, which means cluster.
+	EndpointSources []string
 }
 
 // EndpointService is one PrivateLink endpoint service to connect to.
@@ -64,7 +71,7 @@ const (
 )
 
 // endpointKeys are this concern's context keys, in cdk.json order.
-var endpointKeys = []string{KeyInterfaceEndpoints, KeyEndpointServices, KeyDynamoDbEndpoint}
+var endpointKeys = []string{KeyInterfaceEndpoints, KeyEndpointServices, KeyDynamoDbEndpoint, KeyEndpointSources}
 
 // PresetCoiled is the interfaceEndpoints preset of what Coiled's cluster
 // VMs call in the account: image pulls (ecr.api, ecr.dkr), logs, and STS.
@@ -164,6 +171,7 @@ func (p *parser) endpoints(e *Endpoints) {
 		}
 	}
 	e.DynamoDbEndpoint = p.boolean(KeyDynamoDbEndpoint)
+	p.endpointSources(e)
 }
 
 // endpointService reads item i of endpointServices: "NAME[=PORTS]" or a
@@ -323,6 +331,7 @@ func (n Network) endpointDefaults() Network {
 		n.EndpointServices = services
 	}
 	n.DynamoDbEndpoint = boolOr(n.DynamoDbEndpoint, false)
+	n.EndpointSources = slices.Clone(n.EndpointSources)
 	return n
 }
 
@@ -330,20 +339,8 @@ func (n Network) endpointDefaults() Network {
 func (n Network) endpointProblems(add addFunc) {
 	n.interfaceEndpointProblems(add)
 	n.endpointServiceProblems(add)
-	ports := map[uint16]bool{}
-	if len(n.InterfaceEndpoints) > 0 {
-		ports[443] = true
-	}
-	for _, s := range n.EndpointServices {
-		for _, p := range s.Ports {
-			ports[p] = true
-		}
-	}
-	if len(ports) > MaxEndpointPorts {
-		add(KeyEndpointServices, fmt.Sprintf("%d ports", len(ports)),
-			fmt.Sprintf("is more distinct ports than the %d inbound rules a security group holds (one rule per port)", MaxEndpointPorts),
-			acceptEndpointServices)
-	}
+	n.endpointSourceProblems(add)
+	// The endpoint group's rules: one accounting for every group (quota.go).
 }
 
 func (n Network) interfaceEndpointProblems(add addFunc) {
@@ -433,11 +430,6 @@ func awsServiceProblem(name string) string {
 	return ""
 }
 
-// MaxEndpointPorts is how many distinct ports the endpoints may use in
-// all: the endpoint security group has one rule per port, and a security
-// group holds at most 60 inbound rules (the default EC2 quota).
-const MaxEndpointPorts = 60
-
 func (n Network) endpointServiceProblems(add addFunc) {
 	const key = KeyEndpointServices
 	accept := acceptEndpointServices
@@ -508,6 +500,7 @@ func (n Network) endpointWarnings() []Warning {
 			"deploy the stack in %s (an endpoint service is reached from its own region only), or name the zones, "+
 			"e.g. -c availabilityZones=%sa, to have the region checked at synth", region, region, region)})
 	}
+	w = append(w, n.endpointSourceWarnings()...)
 	return w
 }
 

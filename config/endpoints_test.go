@@ -60,7 +60,7 @@ func TestEndpointsRejects(t *testing.T) {
 		{"region differs from the AZs", map[string]any{"endpointServices": svcW, "availabilityZones": "us-east-1a,us-east-1b"},
 			"endpointServices", svcW, "is in region us-west-2, but availabilityZones (us-east-1a,us-east-1b) are in us-east-1"},
 
-		{"too many ports", map[string]any{"endpointServices": svcA + "=" + portRange(1000, 61)}, "endpointServices", "61 ports", "more distinct ports than the 60 inbound rules"},
+		{"too many ports", map[string]any{"endpointServices": svcA + "=" + portRange(1000, 61)}, "endpointServices", "61 IPv4 and 61 IPv6 rules", "61 ports × [1 security group (1 IPv4 + 1 IPv6 rule each)] = 61 IPv4 and 61 IPv6 inbound rules, more than the 60"},
 
 		// endpointServices, JSON form
 		{"object without name", map[string]any{"endpointServices": []any{map[string]any{"ports": []any{443.0}}}}, "endpointServices", `{"ports":[443]}`, "has no serviceName"},
@@ -197,7 +197,7 @@ func TestEndpointsValidateInGo(t *testing.T) {
 		t.Errorf("60 ports rejected: %v", err)
 	}
 	fits.EndpointServices[0].Ports = append(fits.EndpointServices[0].Ports, 3000)
-	if err := fits.Validate(); err == nil || !strings.Contains(err.Error(), `"61 ports"`) {
+	if err := fits.Validate(); err == nil || !strings.Contains(err.Error(), `"61 IPv4 and 61 IPv6 rules"`) {
 		t.Errorf("61 ports: %v", err)
 	}
 	// Defaults: port 443, DynamoDB off, and nothing aliased.

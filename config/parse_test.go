@@ -358,8 +358,11 @@ func TestFromContextAccepts(t *testing.T) {
 			}},
 		{"prefix lists only", map[string]any{"clientCidrs": "", "clientPrefixListIds": "pl-12345678"},
 			func(t *testing.T, a App) {
-				if len(a.Network.ClientCidrs) != 0 || a.Network.OpenToInternet() || len(a.Network.Warnings()) != 0 {
-					t.Errorf("got %+v", a.Network)
+				// The only warning: how the prefix list counts against the
+				// scheduler group's rule quota (issue 18).
+				w := a.Network.Warnings()
+				if len(a.Network.ClientCidrs) != 0 || a.Network.OpenToInternet() || len(w) != 1 || w[0].ID != "prefixListRules" {
+					t.Errorf("got %+v, warnings %v", a.Network, w)
 				}
 			}},
 		{"AZ names and zone name", map[string]any{"topology": "private", "natProvider": "instance", "availabilityZones": "eu-central-1a, eu-central-1b, eu-central-1c", "azs": "3", "zone": "eu-central-1c"},

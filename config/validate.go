@@ -247,6 +247,7 @@ func (n Network) problems() []*Error {
 	n.connectivityProblems(add)
 	n.endpointProblems(add)
 	n.egressProblems(add)
+	n.ruleQuotaProblems(add)
 	return errs
 }
 
@@ -506,6 +507,7 @@ func (n Network) Warnings() []Warning {
 	w = append(w, n.connectivityWarnings()...)
 	w = append(w, n.endpointWarnings()...)
 	w = append(w, n.egressWarnings()...)
+	w = append(w, n.prefixListWarnings()...)
 	for i := range w {
 		w[i].Message += fmt.Sprintf(" (to accept this warning and stop seeing it: -c %s=%s)", KeyAcknowledgeWarnings, w[i].ID)
 	}

@@ -2,6 +2,7 @@ package stacks
 
 import (
 	"fmt"
+	"strings"
 
 	"github.com/aws/aws-cdk-go/awscdk/v2"
 	"github.com/aws/jsii-runtime-go"
@@ -30,7 +31,11 @@ func addEndpointOutputs(stack awscdk.Stack, n *network.CoiledNetwork) {
 		}
 	}
 	if e.SecurityGroup != nil {
-		out(outputkeys.EndpointSecurityGroupID, e.SecurityGroup.SecurityGroupId(), "Security group of the interface endpoints (admits the cluster group only)")
+		admits := "admits the cluster group only"
+		if o := n.Props.Endpoints; !o.EndpointSourcesDefault() {
+			admits = "admits " + strings.Join(o.EndpointSourceList(), ", ")
+		}
+		out(outputkeys.EndpointSecurityGroupID, e.SecurityGroup.SecurityGroupId(), "Security group of the interface endpoints ("+admits+")")
 	}
 	if e.DynamoDb != nil {
 		out(outputkeys.DynamoDbEndpointID, e.DynamoDb.VpcEndpointId(), "DynamoDB gateway endpoint")

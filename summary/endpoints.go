@@ -26,8 +26,22 @@ func endpointLines(n config.Network) []string {
 		}
 		lines = append(lines, fmt.Sprintf("endpoint service %s on TCP %s %s, %s", s.ServiceName, strings.Join(ports, ","), where, dns))
 	}
-	if n.HasEndpoints() {
+	switch {
+	case n.HasEndpoints() && n.EndpointSourcesDefault():
 		lines = append(lines, "endpoint security group: admits only the cluster security group")
+	case n.HasEndpoints():
+		var who []string
+		for _, s := range n.EndpointSourceList() {
+			switch s {
+			case config.EndpointSourceCluster:
+				who = append(who, "the cluster security group")
+			case config.EndpointSourceVpc:
+				who = append(who, "the VPC's range")
+			default:
+				who = append(who, s)
+			}
+		}
+		lines = append(lines, "endpoint security group: admits "+strings.Join(who, ", "))
 	}
 	if *n.DynamoDbEndpoint {
 		lines = append(lines, "DynamoDB gateway endpoint on every route table (free)")

@@ -27,6 +27,11 @@ func TestEndpointLines(t *testing.T) {
 			"endpoint security group: admits only the cluster security group",
 			"DynamoDB gateway endpoint on every route table (free)",
 		}},
+		{"endpointSources", config.Network{Endpoints: config.Endpoints{InterfaceEndpoints: []string{"sts"},
+			EndpointSources: []string{"cluster", "vpc", "sg-0123456789abcdef0"}}}, []string{
+			"interface endpoints: sts in 1 AZ(s) (worker subnets), private DNS on",
+			"endpoint security group: admits the cluster security group, the VPC's range, sg-0123456789abcdef0",
+		}},
 		{"DynamoDB only", config.Network{Endpoints: config.Endpoints{DynamoDbEndpoint: config.Bool(true)}},
 			[]string{"DynamoDB gateway endpoint on every route table (free)"}},
 	}

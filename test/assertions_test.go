@@ -455,6 +455,15 @@ func TestNatInstanceHardening(t *testing.T) {
 		if !strings.Contains(show(in.Props["BlockDeviceMappings"]), "Encrypted:true") {
 			t.Errorf("NAT instance %s root volume not encrypted: %v", in.ID, in.Props["BlockDeviceMappings"])
 		}
+		// Issue 18 (aws/aws-cdk#36717): the install is retried and
+		// forwarding proved, by a script that runs at every boot.
+		ud, _ := in.Props["UserData"].(map[string]any)["Fn::Base64"].(string)
+		for _, want := range []string{"/var/lib/cloud/scripts/per-boot/coilednet-nat.sh", "for attempt in 1 2 3 4 5 6 7 8",
+			`giveup "IPv4 forwarding is off"`, "systemctl poweroff", "exec /var/lib/cloud/scripts/per-boot/coilednet-nat.sh"} {
+			if !strings.Contains(ud, want) {
+				t.Errorf("NAT instance %s user data lacks %q", in.ID, want)
+			}
+		}
 	}
 	var natSG resource
 	for _, sg := range s.resources("AWS::EC2::SecurityGroup") {

@@ -2,7 +2,7 @@
 // interface endpoints (PrivateLink) for AWS services and for endpoint
 // services (a partner's such as Snowflake or Databricks, or your own), in
 // the worker subnet of every AZ, behind one security group that admits only
-// the cluster security group; and the DynamoDB gateway endpoint on the
+// the cluster security group (or the sources endpointSources names); and the DynamoDB gateway endpoint on the
 // route table of every subnet.
 //
 // It takes the VPC as an awsec2.IVpc and subnets as awsec2.ISubnet, so it
@@ -33,8 +33,8 @@ type Props struct {
 	// gateway endpoint: every subnet of the network (duplicates are
 	// ignored).
 	RouteTableSubnets []awsec2.ISubnet
-	// ClusterSecurityGroup is the group of every cluster VM, the only
-	// source the endpoint security group admits.
+	// ClusterSecurityGroup is the group of every cluster VM, the source
+	// the endpoint security group admits by default (Options.EndpointSources).
 	ClusterSecurityGroup awsec2.ISecurityGroup
 	// Options are the validated endpoint options (defaults filled in).
 	Options config.Endpoints
@@ -120,12 +120,17 @@ func New(scope constructs.Construct, id string, p Props) *Endpoints {
 }
 
 // newSecurityGroup is the one group of all interface endpoints: TCP on each
-// port any endpoint uses, from the cluster security group only, one
-// described rule per port; no egress (endpoints only answer).
+// port any endpoint uses, from the sources Options.EndpointSources names
+// (by default the cluster security group only), one described rule per
+// port and source; no egress (endpoints only answer).
 func newSecurityGroup(scope constructs.Construct, p Props, eps []Endpoint) awsec2.SecurityGroup {
+	description := "Coiled VPC endpoints: only the Coiled cluster security group reaches them"
+	if !p.Options.EndpointSourcesDefault() {
+		description = "Coiled VPC endpoints: reached from " + strings.Join(p.Options.EndpointSourceList(), ", ")
+	}
 	sg := awsec2.NewSecurityGroup(scope, jsii.String("SecurityGroup"), &awsec2.SecurityGroupProps{
 		Vpc:              p.Vpc,
-		Description:      jsii.String("Coiled VPC endpoints: only the Coiled cluster security group reaches them"),
+		Description:      jsii.String(description),
 		AllowAllOutbound: jsii.Bool(false),
 	})
 	var ports []uint16
@@ -137,16 +142,34 @@ func newSecurityGroup(scope constructs.Construct, p Props, eps []Endpoint) awsec
 		}
 	}
 	slices.Sort(ports)
-	for _, port := range ports {
-		sg.AddIngressRule(p.ClusterSecurityGroup, awsec2.Port_Tcp(jsii.Number(float64(port))),
-			jsii.String(ruleDescription(port, eps)), jsii.Bool(false))
+	type source struct {
+		peer awsec2.IPeer
+		who  string
+	}
+	var sources []source
+	for _, s := range p.Options.EndpointSourceList() {
+		switch s {
+		case config.EndpointSourceCluster:
+			sources = append(sources, source{p.ClusterSecurityGroup, "Coiled cluster VMs"})
+		case config.EndpointSourceVpc:
+			sources = append(sources, source{awsec2.Peer_Ipv4(p.Vpc.VpcCidrBlock()), "Hosts of the VPC range"})
+		default:
+			sources = append(sources, source{awsec2.SecurityGroup_FromSecurityGroupId(scope, jsii.String("Source"+s), jsii.String(s),
+				&awsec2.SecurityGroupImportOptions{Mutable: jsii.Bool(false)}), "security group " + s})
+		}
+	}
+	for _, src := range sources {
+		for _, port := range ports {
+			sg.AddIngressRule(src.peer, awsec2.Port_Tcp(jsii.Number(float64(port))),
+				jsii.String(ruleDescription(src.who, port, eps)), jsii.Bool(false))
+		}
 	}
 	return sg
 }
 
 // ruleDescription says who may reach port and which endpoints serve it,
 // within the 255 characters EC2 allows.
-func ruleDescription(port uint16, eps []Endpoint) string {
+func ruleDescription(who string, port uint16, eps []Endpoint) string {
 	var names []string
 	for _, ep := range eps {
 		if slices.Contains(ep.Ports, port) {
@@ -157,9 +180,9 @@ func ruleDescription(port uint16, eps []Endpoint) string {
 			names = append(names, name)
 		}
 	}
-	d := fmt.Sprintf("Coiled cluster VMs to VPC endpoints on TCP %d: %s", port, strings.Join(names, " "))
+	d := fmt.Sprintf("%s to VPC endpoints on TCP %d: %s", who, port, strings.Join(names, " "))
 	if len(d) > 255 {
-		d = fmt.Sprintf("Coiled cluster VMs to %d VPC endpoints on TCP %d", len(names), port)
+		d = fmt.Sprintf("%s to %d VPC endpoints on TCP %d", who, len(names), port)
 	}
 	return d
 }

@@ -27,6 +27,8 @@ func natProvider(p config.Network) awsec2.NatProvider {
 		// Outbound only here; inbound is opened to the VPC alone below.
 		DefaultAllowedTraffic:    awsec2.NatTrafficDirection_OUTBOUND_ONLY,
 		AssociatePublicIpAddress: jsii.Bool(true),
+		// Retries the install and proves forwarding (natuserdata.go).
+		UserData: natUserData(),
 	})
 }
 

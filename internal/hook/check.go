@@ -168,6 +168,7 @@ func (r *run) runCheck(ctx context.Context, o *stackoutputs.Outputs, zone string
 		}
 		return nil, r.errorf(ExitUsage, "cannot check the network in %s: %v; the check needs AWS credentials allowed to call ec2:Describe* in that region, or pass --no-check to send unchecked", n.Region, err), false
 	}
+	r.addPreflight(ctx, client, o, rep) // issue 18: rule quotas, endpoint conflicts (preflight.go)
 	if r.f.json {
 		if err := rep.WriteJSON(r.out, nil); err != nil {
 			return nil, r.errorf(ExitFailed, "writing the result: %v", err), false
