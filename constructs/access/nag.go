@@ -59,7 +59,7 @@ func suppressFindings(c *CoiledAccess) {
 				"instance role reaches only the log group named by its own tag "+config.WorkspaceTagKey+" (a policy "+
 				"variable; Coiled holds no iam:TagRole), in any region of this account, and only its streams (names chosen "+
 				"at run time).",
-			"Resource::arn:<AWS::Partition>:logs:*:<AWS::AccountId>:log-group:${aws:PrincipalTag/"+config.WorkspaceTagKey+"}:*")
+			"Resource::arn:<AWS::Partition>:logs:*:<AWS::AccountId>:log-group:<aws:PrincipalTag/"+config.WorkspaceTagKey+">:*")
 	}
 	if len(c.Props.DataBuckets) > 0 {
 		objects := make([]string, len(c.Props.DataBuckets))
