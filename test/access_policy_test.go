@@ -161,8 +161,8 @@ type resolvedVariant struct {
 	controlPlane any   // the PolicyDocument of the control-plane policy
 	instance     []any // the PolicyDocuments of the instance role: CoiledInstancePolicy-<workspace>, and CoiledInstancePolicy if created
 	shared       any   // the PolicyDocument of CoiledInstancePolicy, if the stack creates it
-	roleTrust    any // the AssumeRolePolicyDocument of Coiled's role, if any
-	instanceRole any // the AssumeRolePolicyDocument of the instance role
+	roleTrust    any   // the AssumeRolePolicyDocument of Coiled's role, if any
+	instanceRole any   // the AssumeRolePolicyDocument of the instance role
 	logicalIDs   map[string]string
 }
 
@@ -626,7 +626,9 @@ func TestAccessClusterLife(t *testing.T) {
 			passRole)
 		return append(cs, tagOnCreate("RunInstances", "instance/i-0new", "volume/vol-0new", "network-interface/eni-0new")...)
 	}
-	repo := func(acct, name string) string { return fmt.Sprintf("arn:aws:ecr:us-east-1:%s:repository/%s", acct, name) }
+	repo := func(acct, name string) string {
+		return fmt.Sprintf("arn:aws:ecr:us-east-1:%s:repository/%s", acct, name)
+	}
 	pull := func(repository string) []check {
 		return []check{{"ecr:BatchGetImage", repository, nil}, {"ecr:GetDownloadUrlForLayer", repository, nil},
 			{"ecr:BatchCheckLayerAvailability", repository, nil}}
