@@ -167,6 +167,9 @@ type api interface {
 	// owns reports whether stack (deployed) has a resource whose physical
 	// ID is arn.
 	owns(ctx context.Context, stack, arn string) (bool, error)
+	// ownerOf returns the stack whose resource arn is, or "" if none or
+	// unknown (an emulator may not look resources up by physical ID).
+	ownerOf(ctx context.Context, arn string) string
 }
 
 // lookUp returns the ARN of the account's CoiledInstancePolicy ("" if
@@ -175,6 +178,9 @@ func lookUp(ctx context.Context, a api, uses []stackUse) (string, string, error)
 	arn, err := a.policyArn(ctx, config.InstancePolicyName)
 	if err != nil || arn == "" {
 		return "", "", err
+	}
+	if owner := a.ownerOf(ctx, arn); owner != "" {
+		return arn, owner, nil
 	}
 	for _, u := range uses {
 		if !u.Creates {
@@ -212,7 +218,7 @@ func decide(uses []stackUse, existing, owner string) error {
 	for _, u := range uses {
 		switch {
 		case u.Creates && existing != "" && owner != u.Stack:
-			by := "not by a stack of this deploy (Coiled's setup, or a stack of another workspace)"
+			by := "not by this stack (by Coiled's setup, or by another workspace's stack)"
 			if owner != "" {
 				by = "by stack " + owner
 			}
@@ -249,6 +255,14 @@ func (a awsAPI) policyArn(ctx context.Context, name string) (string, error) {
 		}
 	}
 	return "", nil
+}
+
+func (a awsAPI) ownerOf(ctx context.Context, arn string) string {
+	out, err := a.cfn.DescribeStackResources(ctx, &cloudformation.DescribeStackResourcesInput{PhysicalResourceId: aws.String(arn)})
+	if err != nil || len(out.StackResources) == 0 {
+		return ""
+	}
+	return aws.ToString(out.StackResources[0].StackName)
 }
 
 func (a awsAPI) owns(ctx context.Context, stack, arn string) (bool, error) {

@@ -11,7 +11,10 @@ import (
 type fakeAPI struct {
 	arn    string
 	owners map[string]bool // stacks owning arn
+	owner  string          // what a look-up by physical ID answers
 }
+
+func (f fakeAPI) ownerOf(context.Context, string) string { return f.owner }
 
 func (f fakeAPI) policyArn(context.Context, string) (string, error) { return f.arn, nil }
 func (f fakeAPI) owns(_ context.Context, stack, arn string) (bool, error) {
@@ -30,12 +33,15 @@ func TestDecide(t *testing.T) {
 		wants []string // substrings of the error; none: allowed
 	}{
 		{"first workspace, nothing in the account", []stackUse{acme}, fakeAPI{}, nil},
-		{"redeploy of the stack that created it", []stackUse{acme}, fakeAPI{policyArn, map[string]bool{"Acme": true}}, nil},
-		{"a second stack creating it", []stackUse{{Stack: "Beta", Creates: true}}, fakeAPI{policyArn, map[string]bool{"Acme": true}},
+		{"redeploy of the stack that created it", []stackUse{acme}, fakeAPI{policyArn, map[string]bool{"Acme": true}, ""}, nil},
+		{"a second stack creating it", []stackUse{{Stack: "Beta", Creates: true}}, fakeAPI{policyArn, map[string]bool{"Acme": true}, ""},
 			[]string{"stack Beta would create the IAM policy CoiledInstancePolicy", policyArn, "-c coiledInstancePolicy=existing"}},
-		{"Coiled's own policy in the account", []stackUse{acme}, fakeAPI{policyArn, nil},
-			[]string{"not by a stack of this deploy", "-c coiledInstancePolicy=existing"}},
-		{"second workspace attaching the first one's", []stackUse{beta}, fakeAPI{policyArn, nil}, nil},
+		{"Coiled's own policy in the account", []stackUse{acme}, fakeAPI{policyArn, nil, ""},
+			[]string{"not by this stack", "-c coiledInstancePolicy=existing"}},
+		{"another workspace's stack made it (found by physical ID)", []stackUse{{Stack: "Beta", Creates: true}}, fakeAPI{policyArn, nil, "Acme"},
+			[]string{"made by stack Acme", "-c coiledInstancePolicy=existing"}},
+		{"redeploy, found by physical ID", []stackUse{acme}, fakeAPI{policyArn, nil, "Acme"}, nil},
+		{"second workspace attaching the first one's", []stackUse{beta}, fakeAPI{policyArn, nil, ""}, nil},
 		{"attaching when nobody created it", []stackUse{beta}, fakeAPI{},
 			[]string{"stack Beta attaches", "has none", "-c coiledInstancePolicy=create"}},
 		{"one app: creator and attacher together", []stackUse{acme, beta}, fakeAPI{}, nil},
