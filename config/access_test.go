@@ -203,3 +203,36 @@ func TestAccessNames(t *testing.T) {
 		t.Error("WithDefaults aliases DataBuckets")
 	}
 }
+
+func TestInstancePolicyClash(t *testing.T) {
+	mk := func(stack, account string, mode InstancePolicyMode) StackAccess {
+		return StackAccess{StackName: stack, Account: account,
+			Access: Access{CoiledAccess: AccessUser, Workspace: strings.ToLower(stack), CoiledInstancePolicy: mode}}
+	}
+	none := StackAccess{StackName: "Plain", Access: Access{}}
+	ok := [][]StackAccess{
+		nil,
+		{mk("Acme", "", InstancePolicyCreate)},
+		{mk("Acme", "", ""), mk("Beta", "", InstancePolicyExisting), none}, // "" is create
+		{mk("Acme", "111111111111", InstancePolicyCreate), mk("Beta", "222222222222", InstancePolicyCreate)},
+	}
+	for _, stacks := range ok {
+		if err := InstancePolicyClash(stacks); err != nil {
+			t.Errorf("%+v: %v", stacks, err)
+		}
+	}
+	err := InstancePolicyClash([]StackAccess{mk("Acme", "", InstancePolicyCreate), mk("Beta", "", ""), mk("Gamma", "", InstancePolicyCreate),
+		mk("Delta", "222222222222", InstancePolicyCreate), mk("Eps", "222222222222", InstancePolicyCreate)})
+	if err == nil {
+		t.Fatal("two creators in one account accepted")
+	}
+	for _, want := range []string{
+		`context key "coiledInstancePolicy": stacks Acme, Beta, Gamma would each create the IAM policy CoiledInstancePolicy in the deploying account`,
+		"keep coiledInstancePolicy=create on Acme only and set -c coiledInstancePolicy=existing on Beta, Gamma (deployed after it)",
+		"stacks Delta, Eps would each create the IAM policy CoiledInstancePolicy in account 222222222222",
+	} {
+		if !strings.Contains(err.Error(), want) {
+			t.Errorf("error does not say %q:\n%v", want, err)
+		}
+	}
+}
