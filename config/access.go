@@ -1,6 +1,7 @@
 package config
 
 import (
+	"errors"
 	"fmt"
 	"net/netip"
 	"regexp"
@@ -36,7 +37,39 @@ const (
 	KeyCoiledPrincipal  = "coiledPrincipal"
 	KeyCoiledExternalID = "coiledExternalId"
 	KeyDataBuckets      = "dataBuckets"
+	// Issue 17.
+	KeyEcrRepositories      = "ecrRepositories"
+	KeyEbsKmsKeyArns        = "ebsKmsKeyArns"
+	KeyCoiledInstancePolicy = "coiledInstancePolicy"
 )
+
+// InstancePolicyMode chooses whether the stack creates the account's
+// managed policy CoiledInstancePolicy (the name Coiled adopts) or attaches
+// one that exists. IAM policy names are unique per account: only one stack
+// (workspace) of an account can create it.
+type InstancePolicyMode string
+
+const (
+	// InstancePolicyCreate creates CoiledInstancePolicy, holding only what
+	// is the same for every workspace of the account.
+	InstancePolicyCreate InstancePolicyMode = "create"
+	// InstancePolicyExisting attaches arn:<partition>:iam::<account>:policy/CoiledInstancePolicy,
+	// which another stack (or Coiled's setup) created.
+	InstancePolicyExisting InstancePolicyMode = "existing"
+)
+
+// DefaultInstancePolicy is the default of coiledInstancePolicy.
+const DefaultInstancePolicy = InstancePolicyCreate
+
+// InstancePolicyName is the name Coiled's adopt check looks for on the
+// instance role (Coiled's restricted Terraform template: "must be
+// CoiledInstancePolicy").
+const InstancePolicyName = "CoiledInstancePolicy"
+
+// WorkspaceTagKey is the tag of the instance role that names its workspace;
+// the shared CoiledInstancePolicy scopes logs with
+// ${aws:PrincipalTag/coiled-workspace}.
+const WorkspaceTagKey = "coiled-workspace"
 
 // DefaultCoiledAccess is the default of coiledAccess.
 const DefaultCoiledAccess = AccessNone
@@ -65,6 +98,9 @@ const (
 	acceptCoiledPrincipal  = "the IAM ARN Coiled gave as allowed_principal, e.g. arn:aws:iam::123456789012:root or arn:aws:iam::123456789012:role/name (with coiledAccess=role only)"
 	acceptCoiledExternalID = "the external ID Coiled gave: 2 to 1224 characters of letters, digits and _+=,.@:/- (with coiledAccess=role only)"
 	acceptDataBuckets      = "S3 bucket names (3 to 63 lowercase letters, digits, dots and hyphens, e.g. my-data), comma-separated or a JSON array (with coiledAccess=role or user only)"
+	acceptEcrRepositories  = "ECR repository names of this account and region (e.g. coiled/envs) or name prefixes ending in /* (e.g. coiled/*), comma-separated or a JSON array; empty: every repository of this account and region (with coiledAccess=role or user only)"
+	acceptEbsKmsKeyArns    = "KMS key ARNs, arn:<partition>:kms:<region>:<account>:key/<key id> (aws ec2 get-ebs-default-kms-key-id shows the account's default EBS key), comma-separated or a JSON array (with coiledAccess=role or user only)"
+	acceptInstancePolicy   = "create (this stack creates CoiledInstancePolicy; one stack per account), existing (attach the account's CoiledInstancePolicy, which another stack created)"
 )
 
 var (
@@ -72,6 +108,9 @@ var (
 	principalRe  = regexp.MustCompile(`^arn:aws(-cn|-us-gov)?:iam::[0-9]{12}:(root|(user|role)/([\w+=,.@-]+/)*[\w+=,.@-]{1,64})$`)
 	externalIDRe = regexp.MustCompile(`^[\w+=,.@:/-]+$`)
 	bucketRe     = regexp.MustCompile(`^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$`)
+	// ecrRepoRe is ECR's repository name pattern (CreateRepository).
+	ecrRepoRe   = regexp.MustCompile(`^(?:[a-z0-9]+(?:[._-][a-z0-9]+)*/)*[a-z0-9]+(?:[._-][a-z0-9]+)*$`)
+	kmsKeyArnRe = regexp.MustCompile(`^arn:aws(-cn|-us-gov)?:kms:[a-z]{2}(-[a-z]+)+-[0-9]:[0-9]{12}:key/(mrk-[0-9a-f]{32}|[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})$`)
 )
 
 // Access are the IAM options. It is a field of App (the stack composes the
@@ -99,6 +138,26 @@ type Access struct {
 	//
 	// Default: none.
 	DataBuckets []string
+
+	// EcrRepositories narrows the control plane's image pulls to these
+	// repositories of the stack's account and region: names, or prefixes
+	// ending in "/*".
+	//
+	// Default: none, meaning every repository of the account and region.
+	EcrRepositories []string
+
+	// EbsKmsKeyArns are the customer managed KMS keys that encrypt the
+	// cluster VMs' volumes (EBS encryption by default); the control plane
+	// gets the KMS actions a launch with them needs, through EC2 only.
+	//
+	// Default: none (no KMS action at all).
+	EbsKmsKeyArns []string
+
+	// CoiledInstancePolicy chooses whether the stack creates the managed
+	// policy CoiledInstancePolicy or attaches the account's existing one.
+	//
+	// Default: InstancePolicyCreate.
+	CoiledInstancePolicy InstancePolicyMode
 }
 
 // Enabled reports whether the stack creates IAM resources for Coiled.
@@ -114,6 +173,11 @@ func (a Access) InstanceRoleName() string { return "coiled-" + a.Workspace }
 // as Coiled names it.
 func (a Access) LogGroupName() string { return a.Workspace }
 
+// WorkspacePolicyName is the name of the per-workspace managed policy of
+// the instance role, next to CoiledInstancePolicy: its own log group, and
+// the data buckets.
+func (a Access) WorkspacePolicyName() string { return InstancePolicyName + "-" + a.Workspace }
+
 // accessKeys are this concern's context keys, in cdk.json order.
 var accessKeys = []string{
 	KeyCoiledAccess,
@@ -121,6 +185,9 @@ var accessKeys = []string{
 	KeyCoiledPrincipal,
 	KeyCoiledExternalID,
 	KeyDataBuckets,
+	KeyEcrRepositories,
+	KeyEbsKmsKeyArns,
+	KeyCoiledInstancePolicy,
 }
 
 // access reads this concern's keys into a.
@@ -134,6 +201,15 @@ func (p *parser) access(a *Access) {
 	if items, ok := p.list(KeyDataBuckets, acceptDataBuckets); ok {
 		a.DataBuckets = nilIfEmpty(p.strItems(KeyDataBuckets, items, acceptDataBuckets))
 	}
+	if items, ok := p.list(KeyEcrRepositories, acceptEcrRepositories); ok {
+		a.EcrRepositories = nilIfEmpty(p.strItems(KeyEcrRepositories, items, acceptEcrRepositories))
+	}
+	if items, ok := p.list(KeyEbsKmsKeyArns, acceptEbsKmsKeyArns); ok {
+		a.EbsKmsKeyArns = nilIfEmpty(p.strItems(KeyEbsKmsKeyArns, items, acceptEbsKmsKeyArns))
+	}
+	if s, ok := p.str(KeyCoiledInstancePolicy, acceptInstancePolicy); ok {
+		a.CoiledInstancePolicy = InstancePolicyMode(s)
+	}
 }
 
 // withDefaults fills in this concern's defaults. The copy shares no slice
@@ -142,12 +218,20 @@ func (a Access) withDefaults() Access {
 	if a.CoiledAccess == "" {
 		a.CoiledAccess = DefaultCoiledAccess
 	}
-	if len(a.DataBuckets) == 0 {
-		a.DataBuckets = nil
-	} else {
-		a.DataBuckets = append([]string(nil), a.DataBuckets...)
+	if a.CoiledInstancePolicy == "" {
+		a.CoiledInstancePolicy = DefaultInstancePolicy
 	}
+	a.DataBuckets = cloneOrNil(a.DataBuckets)
+	a.EcrRepositories = cloneOrNil(a.EcrRepositories)
+	a.EbsKmsKeyArns = cloneOrNil(a.EbsKmsKeyArns)
 	return a
+}
+
+func cloneOrNil(s []string) []string {
+	if len(s) == 0 {
+		return nil
+	}
+	return append([]string(nil), s...)
 }
 
 // accessProblems reports what is wrong with this concern's options; n is
@@ -198,6 +282,8 @@ func (a Access) problems(n Network, add addFunc) {
 		add(KeyCoiledExternalID, a.ExternalID, "has a character STS does not accept in an external ID", acceptCoiledExternalID)
 	}
 
+	a.issue17Problems(add, unused)
+
 	if mode == AccessNone && len(a.DataBuckets) > 0 {
 		unused(KeyDataBuckets, strings.Join(a.DataBuckets, ","), "bucket access is granted to the instance role, which only coiledAccess=role or user creates")
 		return
@@ -223,6 +309,12 @@ func acceptOf(key string) string {
 		return acceptCoiledPrincipal
 	case KeyCoiledExternalID:
 		return acceptCoiledExternalID
+	case KeyEcrRepositories:
+		return acceptEcrRepositories
+	case KeyEbsKmsKeyArns:
+		return acceptEbsKmsKeyArns
+	case KeyCoiledInstancePolicy:
+		return acceptInstancePolicy
 	}
 	return acceptDataBuckets
 }
@@ -272,4 +364,129 @@ func bucketProblem(b string) string {
 func isIPv4(s string) bool {
 	a, err := netip.ParseAddr(s)
 	return err == nil && a.Is4()
+}
+
+// issue17Problems checks ecrRepositories, ebsKmsKeyArns and
+// coiledInstancePolicy (issue 17); a's CoiledAccess is a valid mode.
+func (a Access) issue17Problems(add addFunc, unused func(key, value, why string)) {
+	switch m := a.CoiledInstancePolicy; {
+	case m != InstancePolicyCreate && m != InstancePolicyExisting:
+		add(KeyCoiledInstancePolicy, string(m), "is not an instance policy mode"+didYouMean(string(m), "create, existing"), acceptInstancePolicy)
+	case m == InstancePolicyExisting && a.CoiledAccess == AccessNone:
+		unused(KeyCoiledInstancePolicy, string(m), "no instance role is created to attach it to; set -c coiledAccess=role (or user) or leave coiledInstancePolicy at create")
+	}
+
+	if a.CoiledAccess == AccessNone {
+		if len(a.EcrRepositories) > 0 {
+			unused(KeyEcrRepositories, strings.Join(a.EcrRepositories, ","), "image pulls are granted to the identity coiledAccess=role or user creates")
+		}
+		if len(a.EbsKmsKeyArns) > 0 {
+			unused(KeyEbsKmsKeyArns, strings.Join(a.EbsKmsKeyArns, ","), "KMS actions are granted to the identity coiledAccess=role or user creates")
+		}
+		return
+	}
+	seen := map[string]bool{}
+	for _, r := range a.EcrRepositories {
+		switch problem := ecrRepositoryProblem(r); {
+		case problem != "":
+			add(KeyEcrRepositories, r, problem, acceptEcrRepositories)
+		case seen[r]:
+			add(KeyEcrRepositories, r, "is listed twice", acceptEcrRepositories)
+		}
+		seen[r] = true
+	}
+	for _, k := range a.EbsKmsKeyArns {
+		switch problem := kmsKeyArnProblem(k); {
+		case problem != "":
+			add(KeyEbsKmsKeyArns, k, problem, acceptEbsKmsKeyArns)
+		case seen[k]:
+			add(KeyEbsKmsKeyArns, k, "is listed twice", acceptEbsKmsKeyArns)
+		}
+		seen[k] = true
+	}
+}
+
+// ecrRepositoryProblem says why r is neither an ECR repository name nor a
+// prefix pattern "name/*", or returns "".
+func ecrRepositoryProblem(r string) string {
+	name := strings.TrimSuffix(r, "/*")
+	switch {
+	case r == "*" || r == "/*":
+		return "would name every repository: leave ecrRepositories empty for every repository of this account and region"
+	case strings.HasPrefix(r, "arn:"):
+		return "is an ARN: give the repository name (the part after repository/); repositories of other accounts or regions cannot be named"
+	case strings.Contains(name, "*"):
+		return "has a wildcard that is not a trailing /*"
+	case len(name) < 2 || len(name) > 256:
+		return fmt.Sprintf("is %d characters long, not 2 to 256", len(name))
+	case strings.ToLower(name) != name && ecrRepoRe.MatchString(strings.ToLower(name)):
+		return fmt.Sprintf("has upper-case letters; did you mean %q?", strings.ToLower(r))
+	case !ecrRepoRe.MatchString(name):
+		return "is not an ECR repository name (lowercase letters and digits, separated by single '.', '_', '-' or '/')"
+	}
+	return ""
+}
+
+// kmsKeyArnProblem says why k is not a KMS key ARN, or returns "".
+func kmsKeyArnProblem(k string) string {
+	switch {
+	case kmsKeyArnRe.MatchString(k):
+		return ""
+	case strings.Contains(k, ":alias/") || strings.HasPrefix(k, "alias/"):
+		return "is an alias: EBS grants and IAM policies name the key itself; give its key ARN (aws kms describe-key --key-id " + k + " shows it)"
+	case !strings.HasPrefix(k, "arn:"):
+		return "is a key ID, not an ARN: give arn:<partition>:kms:<region>:<account>:key/" + k
+	}
+	return "is not a KMS key ARN"
+}
+
+// StackAccess is one stack's access options and the account it deploys to,
+// for InstancePolicyClash.
+type StackAccess struct {
+	// StackName names the stack in the error.
+	StackName string
+	// Account is the stack's AWS account; "" is the account of the
+	// deploying credentials (an environment-agnostic stack), one account
+	// for every "" in the list.
+	Account string
+	// Access are the stack's options.
+	Access Access
+}
+
+// InstancePolicyClash returns an error when two stacks of one account would
+// both create the managed policy CoiledInstancePolicy (IAM policy names are
+// unique per account, so the second deploy would fail in CloudFormation).
+// It is for an app that builds several stacks: call it before synthesizing
+// them. It says which stacks to set to coiledInstancePolicy=existing. A
+// stack set to existing still needs the policy in the account, which only
+// a deploy-time check (scripts/deploy's instancepolicy) can see.
+func InstancePolicyClash(stacks []StackAccess) error {
+	creators := map[string][]string{} // account → stacks creating the policy
+	var accounts []string
+	for _, s := range stacks {
+		a := s.Access.withDefaults()
+		if !a.Enabled() || a.CoiledInstancePolicy != InstancePolicyCreate {
+			continue
+		}
+		if len(creators[s.Account]) == 0 {
+			accounts = append(accounts, s.Account)
+		}
+		creators[s.Account] = append(creators[s.Account], s.StackName)
+	}
+	var errs []error
+	for _, acct := range accounts {
+		names := creators[acct]
+		if len(names) < 2 {
+			continue
+		}
+		where := "the deploying account"
+		if acct != "" {
+			where = "account " + acct
+		}
+		errs = append(errs, fmt.Errorf("context key %q: stacks %s would each create the IAM policy %s in %s, whose policy names are unique: "+
+			"keep %s=create on %s only and set -c %s=existing on %s (deployed after it)",
+			KeyCoiledInstancePolicy, strings.Join(names, ", "), InstancePolicyName, where,
+			KeyCoiledInstancePolicy, names[0], KeyCoiledInstancePolicy, strings.Join(names[1:], ", ")))
+	}
+	return errors.Join(errs...)
 }

@@ -80,6 +80,27 @@ func TestAccessRejects(t *testing.T) {
 		{"bucket twice", role("dataBuckets", "a-data,b-data,a-data"), "dataBuckets", "a-data", "is listed twice"},
 		{"bucket empty item", role("dataBuckets", "a-data,,b-data"), "dataBuckets", "", "(item 2) is an empty item"},
 		{"buckets boolean", role("dataBuckets", true), "dataBuckets", "true", "is a JSON boolean"},
+
+		{"ecr repositories with none", map[string]any{"ecrRepositories": "envs"}, "ecrRepositories", "envs", `coiledAccess is "none"`},
+		{"ecr repository star", role("ecrRepositories", "*"), "ecrRepositories", "*", "leave ecrRepositories empty"},
+		{"ecr repository ARN", role("ecrRepositories", "arn:aws:ecr:us-east-1:210987654321:repository/envs"), "ecrRepositories",
+			"arn:aws:ecr:us-east-1:210987654321:repository/envs", "is an ARN"},
+		{"ecr repository inner wildcard", role("ecrRepositories", "team*/envs"), "ecrRepositories", "team*/envs", "not a trailing /*"},
+		{"ecr repository upper case", role("ecrRepositories", "Team/envs"), "ecrRepositories", "Team/envs", `did you mean "team/envs"?`},
+		{"ecr repository double separator", role("ecrRepositories", "team//envs"), "ecrRepositories", "team//envs", "is not an ECR repository name"},
+		{"ecr repository twice", role("ecrRepositories", "envs,envs"), "ecrRepositories", "envs", "is listed twice"},
+		{"kms key with none", map[string]any{"ebsKmsKeyArns": "arn:aws:kms:us-east-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab"},
+			"ebsKmsKeyArns", "arn:aws:kms:us-east-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab", `coiledAccess is "none"`},
+		{"kms key ID", role("ebsKmsKeyArns", "1234abcd-12ab-34cd-56ef-1234567890ab"), "ebsKmsKeyArns", "1234abcd-12ab-34cd-56ef-1234567890ab",
+			"is a key ID, not an ARN"},
+		{"kms alias ARN", role("ebsKmsKeyArns", "arn:aws:kms:us-east-1:123456789012:alias/aws/ebs"), "ebsKmsKeyArns",
+			"arn:aws:kms:us-east-1:123456789012:alias/aws/ebs", "is an alias"},
+		{"kms key wildcard", role("ebsKmsKeyArns", "arn:aws:kms:us-east-1:123456789012:key/*"), "ebsKmsKeyArns",
+			"arn:aws:kms:us-east-1:123456789012:key/*", "is not a KMS key ARN"},
+		{"kms not kms", role("ebsKmsKeyArns", "arn:aws:s3:::bucket"), "ebsKmsKeyArns", "arn:aws:s3:::bucket", "is not a KMS key ARN"},
+		{"instance policy unknown", role("coiledInstancePolicy", "shared"), "coiledInstancePolicy", "shared", "is not an instance policy mode"},
+		{"instance policy existing with none", map[string]any{"coiledInstancePolicy": "existing"}, "coiledInstancePolicy", "existing",
+			`coiledAccess is "none"`},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -128,8 +149,19 @@ func TestAccessAccepts(t *testing.T) {
 				ExternalID: strings.Repeat("x", 1224)}},
 		{"user", map[string]any{"coiledAccess": "user", "coiledWorkspace": "acme", "dataBuckets": "abc"},
 			Access{CoiledAccess: AccessUser, Workspace: "acme", DataBuckets: []string{"abc"}}},
+		{"issue 17 options", role("ecrRepositories", "coiled/envs, team/*,base", "coiledInstancePolicy", "existing",
+			"ebsKmsKeyArns", `["arn:aws:kms:us-east-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab", "arn:aws-us-gov:kms:us-gov-west-1:123456789012:key/mrk-1234abcd12ab34cd56ef1234567890ab"]`),
+			Access{CoiledAccess: AccessRole, Workspace: "acme", Principal: "arn:aws:iam::077742499581:root", ExternalID: "coiled-7f3a9c",
+				EcrRepositories: []string{"coiled/envs", "team/*", "base"}, CoiledInstancePolicy: InstancePolicyExisting,
+				EbsKmsKeyArns: []string{"arn:aws:kms:us-east-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab",
+					"arn:aws-us-gov:kms:us-gov-west-1:123456789012:key/mrk-1234abcd12ab34cd56ef1234567890ab"}}},
+		{"cdk.json defaults of issue 17", map[string]any{"ecrRepositories": "", "ebsKmsKeyArns": "", "coiledInstancePolicy": "create"},
+			Access{CoiledAccess: AccessNone}},
 	}
 	for _, tc := range tests {
+		if tc.want.CoiledInstancePolicy == "" {
+			tc.want.CoiledInstancePolicy = InstancePolicyCreate
+		}
 		t.Run(tc.name, func(t *testing.T) {
 			app, err := FromContext(tc.ctx)
 			if err != nil {
@@ -169,5 +201,38 @@ func TestAccessNames(t *testing.T) {
 	out.Access.DataBuckets[0] = "xyz"
 	if in.Access.DataBuckets[0] != "abc" {
 		t.Error("WithDefaults aliases DataBuckets")
+	}
+}
+
+func TestInstancePolicyClash(t *testing.T) {
+	mk := func(stack, account string, mode InstancePolicyMode) StackAccess {
+		return StackAccess{StackName: stack, Account: account,
+			Access: Access{CoiledAccess: AccessUser, Workspace: strings.ToLower(stack), CoiledInstancePolicy: mode}}
+	}
+	none := StackAccess{StackName: "Plain", Access: Access{}}
+	ok := [][]StackAccess{
+		nil,
+		{mk("Acme", "", InstancePolicyCreate)},
+		{mk("Acme", "", ""), mk("Beta", "", InstancePolicyExisting), none}, // "" is create
+		{mk("Acme", "111111111111", InstancePolicyCreate), mk("Beta", "222222222222", InstancePolicyCreate)},
+	}
+	for _, stacks := range ok {
+		if err := InstancePolicyClash(stacks); err != nil {
+			t.Errorf("%+v: %v", stacks, err)
+		}
+	}
+	err := InstancePolicyClash([]StackAccess{mk("Acme", "", InstancePolicyCreate), mk("Beta", "", ""), mk("Gamma", "", InstancePolicyCreate),
+		mk("Delta", "222222222222", InstancePolicyCreate), mk("Eps", "222222222222", InstancePolicyCreate)})
+	if err == nil {
+		t.Fatal("two creators in one account accepted")
+	}
+	for _, want := range []string{
+		`context key "coiledInstancePolicy": stacks Acme, Beta, Gamma would each create the IAM policy CoiledInstancePolicy in the deploying account`,
+		"keep coiledInstancePolicy=create on Acme only and set -c coiledInstancePolicy=existing on Beta, Gamma (deployed after it)",
+		"stacks Delta, Eps would each create the IAM policy CoiledInstancePolicy in account 222222222222",
+	} {
+		if !strings.Contains(err.Error(), want) {
+			t.Errorf("error does not say %q:\n%v", want, err)
+		}
 	}
 }

@@ -27,6 +27,8 @@ func FuzzFromContext(f *testing.F) {
 	f.Add("public", "10.0.0.0/16", "0.0.0.0/0", "443", "1", "", "0", "0",
 		`{"coiledAccess":"User","coiledWorkspace":"Acme","coiledPrincipal":"*","coiledExternalId":"a","dataBuckets":["My_Data","192.168.0.1",""]}`)
 	f.Add("private", "10.0.0.0/24", "0.0.0.0/0", "443", "2", "us-east-1a,us-east-1b", "0", "0", `{"egressFirewall":"network-firewall","egressAllowedDomains":"coiled,dockerhub,.Example.com,*.x.org,https://a.b/c,coiled","firewallLogs":"s3"}`)
+	f.Add("public", "10.0.0.0/16", "0.0.0.0/0", "443", "1", "", "0", "0",
+		`{"coiledAccess":"user","coiledWorkspace":"acme","ecrRepositories":"coiled/*,Team//x,*,arn:aws:ecr:x","ebsKmsKeyArns":["arn:aws:kms:us-east-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab","alias/aws/ebs","k"],"coiledInstancePolicy":"Existing"}`)
 	f.Add("public", "10.0.0.0/16", "0.0.0.0/0", "443", "3", "", "0", "0", `{"egressFirewall":"Network-Firewall","egressAllowedDomains":["Coiled","a..b",".-x.com",""],"firewallLogs":"S3"}`)
 	f.Add("internal", "10.0.0.0/24", "auto", "443", "2", "", "1", "0", `{"egress":"transitGateway","transitGatewayId":"tgw-0123456789abcdef0","transitGatewayRoutes":"10.100.0.0/16,10.0.0.128/25","peerVpcs":"vpc-0123456789abcdef0=10.1.0.0/16,vpc-x=1"}`)
 	f.Add("private", "10.0.0.0/16", "AUTO", "443", "1", "", "0", "0", `{"peerVpcs":[{"vpcId":"vpc-0123456789abcdef0","cidr":"10.1.0.0/16","ownerId":"123456789012","roleArn":"arn:aws:iam::123456789012:role/r"},{"cidr":5},"x"],"egress":"Nat"}`)
@@ -94,8 +96,13 @@ func FuzzFromContext(f *testing.F) {
 			t.Errorf("accepted vpcCidr %v", n.VpcCidr)
 		}
 		if a := app.Access; (a.Workspace != "") != a.Enabled() || (a.CoiledAccess == AccessRole) != (a.Principal != "" && a.ExternalID != "") ||
-			(!a.Enabled() && len(a.DataBuckets) > 0) {
+			(!a.Enabled() && (len(a.DataBuckets) > 0 || len(a.EcrRepositories) > 0 || len(a.EbsKmsKeyArns) > 0 || a.CoiledInstancePolicy != InstancePolicyCreate)) {
 			t.Errorf("accepted an inconsistent access: %+v", a)
+		}
+		for _, k := range app.Access.EbsKmsKeyArns {
+			if kmsKeyArnProblem(k) != "" {
+				t.Errorf("accepted ebsKmsKeyArns item %q", k)
+			}
 		}
 		_ = n.Warnings()
 	})

@@ -22,6 +22,11 @@ func TestAccessCosts(t *testing.T) {
 		{"none", config.App{}, 0, nil},
 		{"role", role, 0, []string{`log group "acme": $0.50/GB ingested`}},
 		{"user", user, 0.40, []string{`log group "acme"`, "$0.05 per 10,000 API calls"}},
+		{"role with ebsKmsKeyArns (free)", func() config.App {
+			a := role
+			a.Access.EbsKmsKeyArns = []string{"arn:aws:kms:us-east-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab"}
+			return a
+		}(), 0, []string{"ebsKmsKeyArns: $0.00 from this stack", "your 1 key(s)", "$0.03 per 10,000 requests"}},
 	} {
 		r := EstimateApp(tc.app)
 		if got := r.MonthlyUSD - base.MonthlyUSD; math.Abs(got-tc.extra) > 1e-9 {

@@ -20,6 +20,7 @@ import (
 func init() {
 	expectations["private-access-role"] = expectations["private-default"]
 	expectations["public-access-user"] = expectations["public-default"]
+	expectations["public-access-existing"] = expectations["public-default"]
 }
 
 var accessOutputs = []string{outputkeys.CoiledRoleArn, outputkeys.CoiledExternalID, outputkeys.CoiledAccessKeySecretArn,
@@ -31,6 +32,8 @@ func TestAccessOutputs(t *testing.T) {
 	want := map[string][]string{
 		"private-access-role": {outputkeys.CoiledRoleArn, outputkeys.CoiledExternalID, outputkeys.InstanceRoleArn, outputkeys.InstanceProfileArn, outputkeys.LogGroupName},
 		"public-access-user":  {outputkeys.CoiledAccessKeySecretArn, outputkeys.InstanceRoleArn, outputkeys.InstanceProfileArn, outputkeys.LogGroupName},
+		"public-access-existing": {outputkeys.CoiledRoleArn, outputkeys.CoiledExternalID, outputkeys.InstanceRoleArn, outputkeys.InstanceProfileArn,
+			outputkeys.LogGroupName},
 	}
 	for _, v := range variants.All {
 		outputs := synth(t, v.Name).template["Outputs"].(map[string]any)
@@ -66,18 +69,21 @@ func mustJSON(t *testing.T, v any) string {
 // TestAccessResources checks what each mode creates, by type and name.
 func TestAccessResources(t *testing.T) {
 	for _, tc := range []struct {
-		variant string
-		counts  map[string]int
+		variant, workspace string
+		counts             map[string]int
+		createsShared      bool // coiledInstancePolicy=create
 	}{
-		{"private-access-role", map[string]int{"AWS::IAM::Role": 2, "AWS::IAM::User": 0, "AWS::IAM::AccessKey": 0,
-			"AWS::SecretsManager::Secret": 0, "AWS::IAM::ManagedPolicy": 2, "AWS::IAM::InstanceProfile": 1, "AWS::Logs::LogGroup": 1, "AWS::IAM::Policy": 0}},
-		{"public-access-user", map[string]int{"AWS::IAM::User": 1, "AWS::IAM::AccessKey": 1, "AWS::SecretsManager::Secret": 1,
-			"AWS::IAM::ManagedPolicy": 2, "AWS::IAM::InstanceProfile": 1, "AWS::Logs::LogGroup": 1, "AWS::IAM::Policy": 0}},
+		{"private-access-role", "acme", map[string]int{"AWS::IAM::Role": 2, "AWS::IAM::User": 0, "AWS::IAM::AccessKey": 0,
+			"AWS::SecretsManager::Secret": 0, "AWS::IAM::ManagedPolicy": 3, "AWS::IAM::InstanceProfile": 1, "AWS::Logs::LogGroup": 1, "AWS::IAM::Policy": 0}, true},
+		{"public-access-user", "acme", map[string]int{"AWS::IAM::User": 1, "AWS::IAM::AccessKey": 1, "AWS::SecretsManager::Secret": 1,
+			"AWS::IAM::ManagedPolicy": 3, "AWS::IAM::InstanceProfile": 1, "AWS::Logs::LogGroup": 1, "AWS::IAM::Policy": 0}, true},
+		{"public-access-existing", "beta", map[string]int{"AWS::IAM::Role": 2, "AWS::IAM::User": 0, "AWS::SecretsManager::Secret": 0,
+			"AWS::IAM::ManagedPolicy": 2, "AWS::IAM::InstanceProfile": 1, "AWS::Logs::LogGroup": 1, "AWS::IAM::Policy": 0}, false},
 	} {
 		s := synth(t, tc.variant)
 		for typ, n := range tc.counts {
 			got := len(s.resources(typ))
-			if typ == "AWS::IAM::Role" && tc.variant == "private-access-role" {
+			if typ == "AWS::IAM::Role" {
 				// CDK's restrict-default-security-group provider has a role too.
 				got = 0
 				for _, r := range s.resources(typ) {
@@ -90,32 +96,52 @@ func TestAccessResources(t *testing.T) {
 				t.Errorf("%s: %d %s, want %d", tc.variant, got, typ, n)
 			}
 		}
+		name := "coiled-" + tc.workspace
+		sharedArn := `{"Fn::Join":["",["arn:",{"Ref":"AWS::Partition"},":iam::",{"Ref":"AWS::AccountId"},":policy/CoiledInstancePolicy"]]}`
 		for _, r := range s.resources("AWS::IAM::Role") {
-			if strings.HasPrefix(r.ID, "CoiledAccessInstanceRole") {
-				if r.Props["RoleName"] != "coiled-acme" || !strings.Contains(mustJSON(t, r.Props["AssumeRolePolicyDocument"]), `"Service":"ec2.amazonaws.com"`) {
-					t.Errorf("%s: instance role %v", tc.variant, r.Props)
-				}
+			if !strings.HasPrefix(r.ID, "CoiledAccessInstanceRole") {
+				continue
+			}
+			if r.Props["RoleName"] != name || !strings.Contains(mustJSON(t, r.Props["AssumeRolePolicyDocument"]), `"Service":"ec2.amazonaws.com"`) {
+				t.Errorf("%s: instance role %v", tc.variant, r.Props)
+			}
+			if got, want := mustJSON(t, r.Props["Tags"]), `[{"Key":"coiled-workspace","Value":"`+tc.workspace+`"}]`; got != want {
+				t.Errorf("%s: instance role tags %s, want %s", tc.variant, got, want)
+			}
+			// With existing, the account's CoiledInstancePolicy is attached
+			// from the role's side (nothing else can attach a policy the
+			// stack does not own); else the role has no policy of its own.
+			got := mustJSON(t, r.Props["ManagedPolicyArns"])
+			if want := "null"; !tc.createsShared && got != "["+sharedArn+"]" || tc.createsShared && got != want {
+				t.Errorf("%s: instance role ManagedPolicyArns %s", tc.variant, got)
 			}
 		}
 		for _, r := range s.resources("AWS::IAM::InstanceProfile") {
-			if r.Props["InstanceProfileName"] != "coiled-acme" {
+			if r.Props["InstanceProfileName"] != name {
 				t.Errorf("%s: instance profile %v", tc.variant, r.Props)
 			}
 		}
 		for _, r := range s.resources("AWS::Logs::LogGroup") {
-			if r.Props["LogGroupName"] != "acme" || r.Props["RetentionInDays"] != float64(config.LogRetentionDays) {
+			if r.Props["LogGroupName"] != tc.workspace || r.Props["RetentionInDays"] != float64(config.LogRetentionDays) {
 				t.Errorf("%s: log group %v", tc.variant, r.Props)
 			}
 		}
 		// Each policy is attached to exactly one identity (from its own
-		// side: Roles or Users), and no identity has any other policy.
+		// side: Roles or Users).
+		shared := 0
 		for _, r := range s.resources("AWS::IAM::ManagedPolicy") {
 			attached := mustJSON(t, []any{r.Props["Roles"], r.Props["Users"]})
 			switch {
-			case strings.HasPrefix(r.ID, "CoiledAccessInstancePolicy"):
-				if r.Props["ManagedPolicyName"] != "CoiledInstancePolicy-acme" || !strings.Contains(attached, `[[{"Ref":"CoiledAccessInstanceRole`) ||
+			case strings.HasPrefix(r.ID, "CoiledAccessSharedInstancePolicy"):
+				shared++
+				if r.Props["ManagedPolicyName"] != "CoiledInstancePolicy" || !strings.Contains(attached, `[[{"Ref":"CoiledAccessInstanceRole`) ||
 					strings.Count(attached, "Ref") != 1 {
-					t.Errorf("%s: instance policy %v attached to %s", tc.variant, r.Props["ManagedPolicyName"], attached)
+					t.Errorf("%s: shared instance policy %v attached to %s", tc.variant, r.Props["ManagedPolicyName"], attached)
+				}
+			case strings.HasPrefix(r.ID, "CoiledAccessInstancePolicy"):
+				if r.Props["ManagedPolicyName"] != "CoiledInstancePolicy-"+tc.workspace || !strings.Contains(attached, `[[{"Ref":"CoiledAccessInstanceRole`) ||
+					strings.Count(attached, "Ref") != 1 {
+					t.Errorf("%s: workspace instance policy %v attached to %s", tc.variant, r.Props["ManagedPolicyName"], attached)
 				}
 			case strings.HasPrefix(r.ID, "CoiledAccessControlPlanePolicy"):
 				want := `[[{"Ref":"CoiledAccessRole`
@@ -127,9 +153,13 @@ func TestAccessResources(t *testing.T) {
 				}
 			}
 		}
+		if want := map[bool]int{true: 1, false: 0}[tc.createsShared]; shared != want {
+			t.Errorf("%s: %d policies named CoiledInstancePolicy, want %d", tc.variant, shared, want)
+		}
 		for _, typ := range []string{"AWS::IAM::Role", "AWS::IAM::User"} {
 			for _, r := range s.resources(typ) {
-				if strings.HasPrefix(r.ID, "CoiledAccess") && (r.Props["ManagedPolicyArns"] != nil || r.Props["Policies"] != nil) {
+				if strings.HasPrefix(r.ID, "CoiledAccess") && !strings.HasPrefix(r.ID, "CoiledAccessInstanceRole") &&
+					(r.Props["ManagedPolicyArns"] != nil || r.Props["Policies"] != nil) {
 					t.Errorf("%s: %s has policies of its own: %v", tc.variant, r.ID, r.Props)
 				}
 			}

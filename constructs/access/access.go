@@ -57,9 +57,21 @@ type CoiledAccess struct {
 	InstanceRole awsiam.Role
 	// InstanceProfile carries InstanceRole; same name.
 	InstanceProfile awsiam.InstanceProfile
-	// InstancePolicy is CoiledInstancePolicy-<workspace>, attached to
-	// InstanceRole: the workspace's logs, and the data buckets.
+	// InstancePolicy is the managed policy CoiledInstancePolicy (the name
+	// Coiled's adopt check looks for) that this stack creates
+	// (coiledInstancePolicy=create): only what is the same for every
+	// workspace of the account, log streams of the log group named by the
+	// instance role's tag coiled-workspace. Nil with
+	// coiledInstancePolicy=existing.
 	InstancePolicy awsiam.ManagedPolicy
+	// InstancePolicyArn is the ARN of the CoiledInstancePolicy attached to
+	// InstanceRole: InstancePolicy's, or the account's existing one.
+	InstancePolicyArn string
+	// WorkspacePolicy is CoiledInstancePolicy-<workspace>, attached to
+	// InstanceRole next to CoiledInstancePolicy: the workspace's own log
+	// group, and the data buckets. What the workspace needs never depends
+	// on what an existing CoiledInstancePolicy holds.
+	WorkspacePolicy awsiam.ManagedPolicy
 	// LogGroup is the workspace's log group, named the workspace slug.
 	LogGroup awslogs.LogGroup
 }
@@ -89,6 +101,14 @@ func (a arns) logGroup(name string) string {
 
 func (a arns) s3(resource string) string { return fmt.Sprintf("arn:%s:s3:::%s", a.partition, resource) }
 
+func (a arns) ecrRepository(name string) string {
+	return fmt.Sprintf("arn:%s:ecr:%s:%s:repository/%s", a.partition, a.region, a.account, name)
+}
+
+func (a arns) iamPolicy(name string) string {
+	return fmt.Sprintf("arn:%s:iam::%s:policy/%s", a.partition, a.account, name)
+}
+
 // New validates props and builds the access under scope. It returns an
 // error naming the offending option, before any construct is created, when
 // the options are invalid or name no access to create.
@@ -116,20 +136,43 @@ func New(scope constructs.Construct, id string, props *Props) (*CoiledAccess, er
 		RemovalPolicy: awscdk.RemovalPolicy_DESTROY,
 	})
 
-	c.InstancePolicy = awsiam.NewManagedPolicy(self, jsii.String("InstancePolicy"), &awsiam.ManagedPolicyProps{
-		ManagedPolicyName: jsii.String("CoiledInstancePolicy-" + a.Workspace),
+	// Construct ID "InstancePolicy" is the workspace's policy: it keeps the
+	// logical ID and name it had before CoiledInstancePolicy existed, so an
+	// update changes it in place.
+	c.WorkspacePolicy = awsiam.NewManagedPolicy(self, jsii.String("InstancePolicy"), &awsiam.ManagedPolicyProps{
+		ManagedPolicyName: jsii.String(a.WorkspacePolicyName()),
 		Description:       jsii.String(fmt.Sprintf("Coiled cluster VMs of workspace %s: their log streams, and the data buckets", a.Workspace)),
-		Document:          instancePolicy(arn, a),
+		Document:          workspacePolicy(arn, a),
 	})
 	c.InstanceRole = awsiam.NewRole(self, jsii.String("InstanceRole"), &awsiam.RoleProps{
 		RoleName:    jsii.String(a.InstanceRoleName()),
 		Description: jsii.String(fmt.Sprintf("Coiled cluster VMs of workspace %s", a.Workspace)),
 		AssumedBy:   awsiam.NewServicePrincipal(jsii.String("ec2.amazonaws.com"), nil),
 	})
+	// The tag CoiledInstancePolicy's log statement reads
+	// (${aws:PrincipalTag/coiled-workspace}); Coiled has no iam:TagRole.
+	awscdk.Tags_Of(c.InstanceRole).Add(jsii.String(config.WorkspaceTagKey), jsii.String(a.Workspace), nil)
 	// Attached from the policy's side (its Roles/Users): the same in IAM,
 	// and what the emulator of the end-to-end suite understands (it ignores
 	// a role's ManagedPolicyArns).
-	c.InstancePolicy.AttachToRole(c.InstanceRole)
+	c.WorkspacePolicy.AttachToRole(c.InstanceRole)
+	switch a.CoiledInstancePolicy {
+	case config.InstancePolicyExisting:
+		// Another stack's (or Coiled's) policy: only the role's
+		// ManagedPolicyArns can attach it.
+		c.InstancePolicyArn = arn.iamPolicy(config.InstancePolicyName)
+		c.InstanceRole.AddManagedPolicy(awsiam.ManagedPolicy_FromManagedPolicyArn(self, jsii.String("ExistingInstancePolicy"),
+			jsii.String(c.InstancePolicyArn)))
+	default:
+		c.InstancePolicy = awsiam.NewManagedPolicy(self, jsii.String("SharedInstancePolicy"), &awsiam.ManagedPolicyProps{
+			ManagedPolicyName: jsii.String(config.InstancePolicyName),
+			Description: jsii.String("Coiled cluster VMs of every workspace of this account: log streams of the log group " +
+				"named by the instance role's tag " + config.WorkspaceTagKey),
+			Document: sharedInstancePolicy(arn),
+		})
+		c.InstancePolicy.AttachToRole(c.InstanceRole)
+		c.InstancePolicyArn = *c.InstancePolicy.ManagedPolicyArn()
+	}
 	c.InstanceProfile = awsiam.NewInstanceProfile(self, jsii.String("InstanceProfile"), &awsiam.InstanceProfileProps{
 		InstanceProfileName: jsii.String(a.InstanceRoleName()),
 		Role:                c.InstanceRole,
@@ -176,13 +219,29 @@ func statement(sid string, actions, resources []string, conditions map[string]an
 	})
 }
 
-// instancePolicy is CoiledInstancePolicy: log streams and events in the
-// workspace's log group only, read/write in the data buckets.
-func instancePolicy(arn arns, a config.Access) awsiam.PolicyDocument {
+// sharedInstancePolicy is CoiledInstancePolicy: the same for every
+// workspace of the account, each instance role reaching only the log group
+// its tag coiled-workspace names (in any region: workspaces of one account
+// may live in several).
+func sharedInstancePolicy(arn arns) awsiam.PolicyDocument {
+	group := fmt.Sprintf("arn:%s:logs:*:%s:log-group:${aws:PrincipalTag/%s}", arn.partition, arn.account, config.WorkspaceTagKey)
+	st := []awsiam.PolicyStatement{
+		statement("OwnWorkspaceLogStreams", instanceLogActions, []string{group + ":*"}, nil),
+	}
+	return awsiam.NewPolicyDocument(&awsiam.PolicyDocumentProps{Statements: &st})
+}
+
+// instanceLogActions are what the cluster VMs do with their own
+// credentials (docs/access.md, "The instance role"): write their logs.
+var instanceLogActions = []string{"logs:CreateLogStream", "logs:PutLogEvents"}
+
+// workspacePolicy is CoiledInstancePolicy-<workspace>: log streams and
+// events in the workspace's log group only, read/write in the data
+// buckets.
+func workspacePolicy(arn arns, a config.Access) awsiam.PolicyDocument {
 	group := arn.logGroup(a.LogGroupName())
 	st := []awsiam.PolicyStatement{
-		statement("WorkspaceLogStreams", []string{"logs:CreateLogStream", "logs:PutLogEvents"},
-			[]string{group, group + ":log-stream:*"}, nil),
+		statement("WorkspaceLogStreams", instanceLogActions, []string{group, group + ":*"}, nil),
 	}
 	if len(a.DataBuckets) > 0 {
 		var buckets, objects []string
@@ -219,7 +278,26 @@ var (
 		"ec2:DescribeFleets", "ec2:DescribePlacementGroups", "ec2:DescribeSpotPriceHistory", "logs:DescribeLogGroups",
 	}
 	logActions = []string{"logs:CreateLogStream", "logs:PutLogEvents", "logs:DescribeLogStreams", "logs:GetLogEvents", "logs:FilterLogEvents"}
+	// ecrPullActions read an image (Coiled's restricted template).
+	ecrPullActions = []string{"ecr:BatchGetImage", "ecr:GetDownloadUrlForLayer", "ecr:BatchCheckLayerAvailability"}
+	// kmsEbsActions are what a launch with volumes encrypted under a
+	// customer managed key needs (AWS EBS guide, "Required KMS key policy
+	// for use with encrypted volumes"; kms:ReEncrypt* written out).
+	kmsEbsActions = []string{"kms:Decrypt", "kms:DescribeKey", "kms:GenerateDataKeyWithoutPlaintext", "kms:ReEncryptFrom", "kms:ReEncryptTo"}
 )
+
+// ecrRepositoryArns are the repositories Coiled may pull from: those of
+// ecrRepositories, or every one of this account and region.
+func ecrRepositoryArns(arn arns, a config.Access) []string {
+	if len(a.EcrRepositories) == 0 {
+		return []string{arn.ecrRepository("*")}
+	}
+	out := make([]string, len(a.EcrRepositories))
+	for i, r := range a.EcrRepositories {
+		out[i] = arn.ecrRepository(r)
+	}
+	return out
+}
 
 // controlPlanePolicy is what Coiled's control plane may do: run clusters in
 // n's VPC, with c's instance role, and nothing that changes the network or
@@ -236,7 +314,7 @@ func controlPlanePolicy(arn arns, n *network.CoiledNetwork, c *CoiledAccess) aws
 			map[string]any{"StringEquals": map[string]any{"ec2:Owner": config.CoiledAmiOwner}}),
 		statement("LaunchInThisRegionAndAccount", launchActions, []string{
 			arn.ec2("instance/*"), arn.ec2("volume/*"), arn.ec2("launch-template/*"), arn.ec2("fleet/*"),
-			arn.ec2("spot-instances-request/*"), placementGroups, arn.ec2Public("snapshot/*"),
+			arn.ec2("spot-instances-request/*"), placementGroups, arn.ec2Public("snapshot/*"), arn.ec2("key-pair/*"),
 		}, nil),
 		statement("CreateLaunchTemplatesInThisRegionAndAccount", []string{"ec2:CreateLaunchTemplate"},
 			[]string{arn.ec2("launch-template/*")}, nil),
@@ -256,11 +334,23 @@ func controlPlanePolicy(arn arns, n *network.CoiledNetwork, c *CoiledAccess) aws
 		statement("ReadTheInstanceProfile", []string{"iam:GetInstanceProfile"},
 			[]string{*c.InstanceProfile.InstanceProfileArn()}, nil),
 		statement("ReadTheInstancePolicy", []string{"iam:GetPolicy"},
-			[]string{*c.InstancePolicy.ManagedPolicyArn()}, nil),
-		statement("WorkspaceLogs", logActions, []string{group, group + ":log-stream:*"}, nil),
+			[]string{c.InstancePolicyArn, *c.WorkspacePolicy.ManagedPolicyArn()}, nil),
+		statement("WorkspaceLogs", logActions, []string{group, group + ":*"}, nil),
 		statement("DescribeInThisRegion", describeActions, []string{"*"},
 			map[string]any{"StringEquals": map[string]any{"aws:RequestedRegion": arn.region}}),
 		statement("ListPolicies", []string{"iam:ListPolicies"}, []string{"*"}, nil),
+		statement("EcrTokenInThisRegion", []string{"ecr:GetAuthorizationToken"}, []string{"*"},
+			map[string]any{"StringEquals": map[string]any{"aws:RequestedRegion": arn.region}}),
+		statement("PullImagesOfThisAccountAndRegion", ecrPullActions, ecrRepositoryArns(arn, c.Props), nil),
+	}
+	if keys := c.Props.EbsKmsKeyArns; len(keys) > 0 {
+		viaEc2 := map[string]any{"kms:ViaService": fmt.Sprintf("ec2.%s.%s", arn.region, *awscdk.Aws_URL_SUFFIX())}
+		st = append(st,
+			statement("EbsKeysThroughEc2Only", kmsEbsActions, keys, map[string]any{"StringEquals": viaEc2}),
+			statement("EbsKeyGrantsForEc2VolumesOnly", []string{"kms:CreateGrant"}, keys, map[string]any{
+				"StringEquals": viaEc2,
+				"Bool":         map[string]any{"kms:GrantIsForAWSResource": "true"},
+			}))
 	}
 	return awsiam.NewPolicyDocument(&awsiam.PolicyDocumentProps{Statements: &st})
 }

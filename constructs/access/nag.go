@@ -1,9 +1,13 @@
 package access
 
 import (
+	"strings"
+
 	"github.com/aws/constructs-go/constructs/v10"
 	"github.com/aws/jsii-runtime-go"
 	"github.com/cdklabs/cdk-nag-go/cdknag/v2"
+
+	"github.com/coilednet/coilednet/config"
 )
 
 // suppress records, for cdk-nag, why findings on c's CloudFormation resource
@@ -31,23 +35,38 @@ func nagEc2Public(resource string) string {
 	return "Resource::arn:<AWS::Partition>:ec2:<AWS::Region>::" + resource
 }
 
-func nagLogStreams(group string) string {
-	return "Resource::arn:<AWS::Partition>:logs:<AWS::Region>:<AWS::AccountId>:log-group:" + group + ":log-stream:*"
+// nagLogGroupChildren is the ":*" form of a log group's ARN, which also
+// covers its streams.
+func nagLogGroupChildren(group string) string {
+	return "Resource::arn:<AWS::Partition>:logs:<AWS::Region>:<AWS::AccountId>:log-group:" + group + ":*"
+}
+
+func nagEcrRepository(name string) string {
+	return "Resource::arn:<AWS::Partition>:ecr:<AWS::Region>:<AWS::AccountId>:repository/" + name
 }
 
 // suppressFindings covers the wildcards IAM forces, each with why it is
 // bounded, and the secret's rotation. Every other finding is fixed.
 func suppressFindings(c *CoiledAccess) {
-	streams := nagLogStreams(c.Props.LogGroupName())
-	logReason := "Log streams are created by each cluster VM with a name chosen at run time; the wildcard covers streams " +
-		"of the workspace's own log group only, which this stack creates."
-	suppress(c.InstancePolicy, "AwsSolutions-IAM5", logReason, streams)
+	streams := nagLogGroupChildren(c.Props.LogGroupName())
+	logReason := "Log streams are created by each cluster VM with a name chosen at run time; the wildcard (the log group " +
+		"ARN's :* form, which AWS's CloudWatch Logs reference gives for these actions) covers streams of the workspace's own " +
+		"log group only, which this stack creates."
+	suppress(c.WorkspacePolicy, "AwsSolutions-IAM5", logReason, streams)
+	if c.InstancePolicy != nil {
+		suppress(c.InstancePolicy, "AwsSolutions-IAM5",
+			"CoiledInstancePolicy is shared by every workspace of the account (Coiled adopts it by this exact name): each "+
+				"instance role reaches only the log group named by its own tag "+config.WorkspaceTagKey+" (a policy "+
+				"variable; Coiled holds no iam:TagRole), in any region of this account, and only its streams (names chosen "+
+				"at run time).",
+			"Resource::arn:<AWS::Partition>:logs:*:<AWS::AccountId>:log-group:<aws:PrincipalTag/"+config.WorkspaceTagKey+">:*")
+	}
 	if len(c.Props.DataBuckets) > 0 {
 		objects := make([]string, len(c.Props.DataBuckets))
 		for i, b := range c.Props.DataBuckets {
 			objects[i] = "Resource::arn:<AWS::Partition>:s3:::" + b + "/*"
 		}
-		suppress(c.InstancePolicy, "AwsSolutions-IAM5",
+		suppress(c.WorkspacePolicy, "AwsSolutions-IAM5",
 			"The objects of the buckets the user listed in dataBuckets, read and written by the cluster's code: object keys "+
 				"are data chosen at run time. No other bucket, no bucket configuration or policy action.", objects...)
 	}
@@ -66,17 +85,34 @@ func suppressFindings(c *CoiledAccess) {
 			"CreateLaunchTemplate create them, so they cannot be named in advance; the ARNs are pinned to this region and "+
 			"account, a launch still needs this VPC's subnet and groups and Coiled's image, tags may only be set by the create "+
 			"call (ec2:CreateAction), and start/stop/terminate/modify/delete need the tag owner=coiled. Snapshots are only the "+
-			"source of the image's volumes.",
+			"source of the image's volumes. Key pairs are the account's own in this region (a workspace may name one for SSH), "+
+			"only used by a launch, never created or read.",
 		nagEc2("instance/*"), nagEc2("volume/*"), nagEc2("launch-template/*"), nagEc2("fleet/*"),
-		nagEc2("spot-instances-request/*"), nagEc2Public("snapshot/*"))
+		nagEc2("spot-instances-request/*"), nagEc2Public("snapshot/*"), nagEc2("key-pair/*"))
+	var repos []string
+	for _, r := range c.Props.EcrRepositories {
+		if strings.HasSuffix(r, "/*") {
+			repos = append(repos, nagEcrRepository(r))
+		}
+	}
+	if len(c.Props.EcrRepositories) == 0 {
+		repos = append(repos, nagEcrRepository("*"))
+	}
+	if len(repos) > 0 {
+		suppress(p, "AwsSolutions-IAM5",
+			"Image pulls (read only: BatchGetImage, GetDownloadUrlForLayer, BatchCheckLayerAvailability) from repositories "+
+				"of this account and region only, as Coiled's restricted template grants; ecrRepositories narrows them to "+
+				"names or name prefixes. No push, no other account's repository.", repos...)
+	}
 	suppress(p, "AwsSolutions-IAM5",
 		"Placement groups are created per cluster with run-time names; the wildcard is limited to the coiled- prefix "+
 			"(the scope of Coiled's own policy), in this region and account.", nagEc2("placement-group/coiled-*"))
 	suppress(p, "AwsSolutions-IAM5", logReasonControl, streams)
 	suppress(p, "AwsSolutions-IAM5",
-		"The ec2:Describe* actions listed, logs:DescribeLogGroups and iam:ListPolicies support no resource-level "+
-			"permissions (AWS Service Authorization Reference): '*' is the only accepted resource. They are read-only, and "+
-			"the regional ones are limited to this stack's region with aws:RequestedRegion.", "Resource::*")
+		"The ec2:Describe* actions listed, logs:DescribeLogGroups, iam:ListPolicies and ecr:GetAuthorizationToken "+
+			"support no resource-level permissions (AWS Service Authorization Reference): '*' is the only accepted resource. "+
+			"They read only (the ECR token itself grants nothing: pulls need the repository statement), and the regional "+
+			"ones are limited to this stack's region with aws:RequestedRegion.", "Resource::*")
 
 	if c.AccessKeySecret != nil {
 		suppress(c.AccessKeySecret, "AwsSolutions-SMG4",
