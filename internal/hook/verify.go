@@ -443,7 +443,10 @@ func (r *run) startAndWatch(ctx context.Context, client *coiled.Client, t verify
 			break
 		}
 		env.State, err = client.BuildState(ctx, t.workspace, env.BuildID)
-		if err != nil && ctx.Err() == nil {
+		if err != nil {
+			if ctx.Err() != nil {
+				break
+			}
 			return fail(ExitFailed, verifyFailure{What: "cannot read the software environment's build: " + err.Error()})
 		}
 	}
