@@ -162,7 +162,7 @@ type verifyFailure struct {
 // verifyReport is --json's output.
 type verifyReport struct {
 	Verified   bool           `json:"verified"`
-	Status     string         `json:"status"` // verified, not_ready, elsewhere, interrupted, failed
+	Status     string         `json:"status"` // verified, not_ready, elsewhere, interrupted, failed, dry_run
 	ExitStatus int            `json:"exit_status"`
 	Workspace  string         `json:"workspace"`
 	Region     string         `json:"region"`
@@ -324,6 +324,10 @@ func (r *run) verifyCluster(parent context.Context, client *coiled.Client, t ver
 	r.printVerifyPlan(rep, t)
 	if r.f.dryRun {
 		fmt.Fprintln(r.info(), "Dry run: no cluster was started.")
+		if r.f.json {
+			rep.Status, rep.Cleanup.Stopped = "dry_run", true
+			r.printVerifyResult(rep)
+		}
 		return ExitOK
 	}
 

@@ -285,6 +285,11 @@ func TestVerifyDryRun(t *testing.T) {
 	h := newVerifyHarness(t)
 	res := h.verify("--dry-run")
 	expect(t, res, ExitOK, "Dry run: nothing was sent to Coiled.", "Verify: starting ONE small Coiled cluster", "rough cost", "Dry run: no cluster was started.")
+	res = h.verify("--dry-run", "--json")
+	var rep verifyReport
+	if err := json.Unmarshal([]byte(res.stdout), &rep); err != nil || rep.Status != "dry_run" || rep.Verified || len(rep.Cluster.InstanceTypes) == 0 {
+		t.Errorf("--dry-run --json: %v %+v\n%s", err, rep, res.stdout)
+	}
 	for _, r := range h.srv.Requests() {
 		if r.Method != "GET" {
 			t.Errorf("dry run sent %s %s", r.Method, r.Path)
