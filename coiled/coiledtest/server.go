@@ -6,7 +6,9 @@
 // standalone server. It keeps backend options per
 // workspace, records every request and every update_options message it
 // receives, validates updates the way the contract describes them, and has
-// knobs to inject each failure a client must handle.
+// knobs to inject each failure a client must handle. It also runs clusters
+// (cluster.go): software environments, cluster states, the VMs they launch
+// (in memory, or in an EC2 emulator with package ec2vms) and their failures.
 //
 // Typical use:
 //
