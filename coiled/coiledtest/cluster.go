@@ -82,6 +82,9 @@ type ClusterFault struct {
 	NeverStops bool
 	// BuildError makes software environment builds end in error.
 	BuildError bool
+	// CreateDelay delays the answer to a cluster's POST after the cluster
+	// exists (a client interrupted meanwhile must still learn its ID).
+	CreateDelay time.Duration
 }
 
 // VMSpec is one VM the fake asks its VMLauncher for.
@@ -436,6 +439,12 @@ func (s *Server) handleCreateCluster(w http.ResponseWriter, r *http.Request) {
 	}
 	s.clusters.clusters = append(s.clusters.clusters, c)
 	s.mu.Unlock()
+	if d := c.fault.CreateDelay; d > 0 {
+		select {
+		case <-time.After(d):
+		case <-s.closing:
+		}
+	}
 	s.record(r, RouteCreateCluster, http.StatusCreated)
 	writeJSON(w, http.StatusCreated, map[string]any{"id": c.ID, "existing": false})
 }

@@ -50,6 +50,9 @@ const (
 	// defaultStopWait bounds the wait for "stopped" after the DELETE.
 	defaultStopWait = 3 * time.Minute
 	verifyWorkers   = 1
+	// createClusterWait bounds the cluster's POST, which Ctrl-C does not
+	// interrupt.
+	createClusterWait = 2 * time.Minute
 )
 
 // verifyFlags are the flags of the verification (this file).
@@ -462,20 +465,29 @@ func (r *run) startAndWatch(ctx context.Context, client *coiled.Client, t verify
 			Fix: "rerun with a larger --verify-timeout (a first build can take minutes)"})
 	}
 	r.event(rep, "software environment", coiled.BuildBuilt, "")
+	if ctx.Err() != nil { // no cluster yet: start none
+		if c := interrupted("building the software environment"); c >= 0 {
+			return c
+		}
+		return fail(ExitNotReady, verifyFailure{What: "the software environment was built too late for --verify-timeout " + r.f.verifyTimeout.String()})
+	}
 
 	// The cluster.
 	r.step = "creating the cluster (POST clusters)"
-	id, existing, err := client.CreateCluster(ctx, t.workspace, coiled.ClusterSpec{
+	// The POST is not cut short by Ctrl-C, SIGTERM or the deadline: a
+	// cluster Coiled creates must be known by its ID to be stopped.
+	cctx, ccancel := context.WithTimeout(context.WithoutCancel(ctx), createClusterWait)
+	defer ccancel()
+	id, existing, err := client.CreateCluster(cctx, t.workspace, coiled.ClusterSpec{
 		Name: rep.Cluster.Name, Workers: verifyWorkers, InstanceTypes: rep.Cluster.InstanceTypes, EnvName: env.Name,
 		IdleTimeout: rep.Cluster.IdleTimeout, ClusterTimeoutSeconds: rep.Cluster.ClusterTimeoutSeconds,
 		Tags: map[string]string{"purpose": "coilednet-verify"}, Region: t.region, Zone: t.zone,
 	})
 	if err != nil {
-		if ctx.Err() != nil {
-			if c := interrupted("creating the cluster"); c >= 0 {
-				return c
-			}
-			return fail(ExitNotReady, verifyFailure{What: "timed out creating the cluster"})
+		if cctx.Err() != nil {
+			return fail(ExitFailed, verifyFailure{What: "no answer from Coiled to the cluster's creation within " + createClusterWait.String(),
+				Fix: fmt.Sprintf("if Coiled created cluster %s anyway, stop it in the Coiled web UI (%s/clusters?account=%s); its idle_timeout stops it otherwise",
+					rep.Cluster.Name, r.settings.Server, t.workspace)})
 		}
 		var apiErr *coiled.APIError
 		f := verifyFailure{What: "Coiled refused to start the cluster: " + err.Error()}
@@ -491,6 +503,12 @@ func (r *run) startAndWatch(ctx context.Context, client *coiled.Client, t verify
 		note = " (Coiled reused a live cluster of that name)"
 	}
 	fmt.Fprintf(r.info(), "  %s  cluster %s created, ID %d%s\n", r.stamp(), rep.Cluster.Name, id, note)
+	if ctx.Err() != nil {
+		if c := interrupted("creating the cluster"); c >= 0 {
+			return c
+		}
+		return fail(ExitNotReady, verifyFailure{What: "timed out creating the cluster", Fix: "rerun with a larger --verify-timeout"})
+	}
 
 	// Watch it.
 	r.step = "waiting for the cluster (GET clusters/…/id/…)"

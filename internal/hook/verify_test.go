@@ -341,18 +341,33 @@ func TestVerifyCleanup(t *testing.T) {
 // context) while the cluster starts still stops it.
 func TestVerifyInterrupted(t *testing.T) {
 	t.Parallel()
-	h := newVerifyHarness(t)
-	h.srv.SetClusterFault(coiledtest.ClusterFault{Kind: coiledtest.ClusterStuckStarting})
-	ctx, cancel := context.WithCancel(context.Background())
-	go func() {
-		for len(h.srv.Clusters()) == 0 {
-			time.Sleep(time.Millisecond)
-		}
-		cancel()
-	}()
-	res := h.runCtx(ctx, append(h.outputs, "--verify")...)
-	expect(t, res, ExitFailed, "NOT verified (interrupted)", "interrupted while waiting for the cluster", "stopped")
-	noClusterLeft(t, h.srv)
+	for _, tc := range []struct {
+		name  string
+		fault coiledtest.ClusterFault
+		want  string
+	}{
+		// Interrupted while the cluster starts.
+		{"waiting", coiledtest.ClusterFault{Kind: coiledtest.ClusterStuckStarting, CreateDelay: 0}, "interrupted while "},
+		// Interrupted while Coiled answers the POST: the cluster exists, its
+		// ID arrives after the interrupt, and it is stopped all the same.
+		{"during the POST", coiledtest.ClusterFault{Kind: coiledtest.ClusterStuckStarting, CreateDelay: 300 * time.Millisecond}, "interrupted while creating the cluster"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			h := newVerifyHarness(t)
+			h.srv.SetClusterFault(tc.fault)
+			ctx, cancel := context.WithCancel(context.Background())
+			go func() {
+				for len(h.srv.Clusters()) == 0 {
+					time.Sleep(time.Millisecond)
+				}
+				cancel()
+			}()
+			res := h.runCtx(ctx, append(h.outputs, "--verify")...)
+			expect(t, res, ExitFailed, "NOT verified (interrupted)", tc.want, "cleanup   cluster ")
+			noClusterLeft(t, h.srv)
+		})
+	}
 }
 
 func TestVerifyFlags(t *testing.T) {
