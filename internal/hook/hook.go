@@ -130,7 +130,7 @@ func parseFlags(args []string, stderr io.Writer) (*flags, int, bool) {
 	fs.StringVar(&f.workspace, "workspace", "", "Coiled workspace `NAME` to configure (default: DASK_COILED__WORKSPACE, dask config, else your default workspace)")
 	fs.BoolVar(&f.dryRun, "dry-run", false, "check the token and read the current settings, print the payload (secrets redacted) and the equivalent coiled.set_backend_options call; change nothing")
 	fs.BoolVar(&f.verbose, "verbose", false, "log each request and decision to stderr (never secrets)")
-	fs.DurationVar(&f.timeout, "timeout", DefaultTimeout, "overall time limit")
+	fs.DurationVar(&f.timeout, "timeout", DefaultTimeout, "overall time limit (the --verify cluster has --verify-timeout)")
 	fs.BoolVar(&f.replaceRole, "replace-role-with-keys", false, "allow access keys to replace the cross-account role the workspace (or the stack) uses; without it the hook refuses (exit 2)")
 	fs.BoolVar(&f.startRoleSetup, "start-role-setup", false, "before a coiledAccess=role deploy: get the principal and external ID from Coiled (or reuse those in --role-setup-file) and print them as coiledPrincipal=… and coiledExternalId=… lines on stdout")
 	fs.StringVar(&f.roleSetupFile, "role-setup-file", DefaultRoleSetupFile, "where --start-role-setup keeps the principal and external ID per server and workspace (`FILE`)")
