@@ -531,6 +531,9 @@ func (r *run) startAndWatch(ctx context.Context, client *coiled.Client, t verify
 		}
 		d = nd
 		watch("cluster", d.CurrentState)
+		if d.Infra != nil {
+			watch("cluster infrastructure", d.Infra.CurrentState)
+		}
 		if d.Scheduler != nil {
 			watch("scheduler", d.Scheduler.CurrentState)
 			if d.Scheduler.Instance != nil {
