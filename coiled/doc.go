@@ -3,7 +3,8 @@
 // network: checking an API token, resolving the workspace, reading the
 // workspace's backend options and replacing them over Coiled's websocket,
 // and Coiled's cross-account role setup (start, check and complete role
-// assumption; role.go). PlanAWSNetwork keeps a role the workspace uses when
+// assumption; role.go), and starting, watching and stopping one cluster from
+// a public container image (cluster.go, for coiled-hook --verify). PlanAWSNetwork keeps a role the workspace uses when
 // no keys are given and refuses to replace it with keys unless asked.
 //
 // It speaks the same calls the official coiled Python client makes

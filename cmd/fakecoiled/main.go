@@ -2,14 +2,16 @@
 // (coiled/coiledtest) as a local server, so that coiled-hook can be tried
 // without a Coiled account: scripts/deploy --local uses it.
 //
-//	go run ./cmd/fakecoiled [-token T] [-workspace acme] [-user alice] [-env-file FILE]
+//	go run ./cmd/fakecoiled [-token T] [-workspace acme] [-user alice] [-env-file FILE] [-ec2-endpoint URL]
 //
 // It listens on a free 127.0.0.1 port and prints the two variables the hook
 // reads (DASK_COILED__SERVER and DASK_COILED__TOKEN), as shell `export`
 // lines on stdout and, with -env-file, into FILE. The token is a fresh
 // random one unless -token is given; it only opens this fake. Every update
 // it receives is reported on stderr. It runs until interrupted (Ctrl-C,
-// SIGTERM). Nothing leaves the machine.
+// SIGTERM). Nothing leaves the machine. With -ec2-endpoint (an EC2 emulator,
+// as in the sandbox) the clusters it is asked for (coiled-hook --verify)
+// run their VMs there (coiled/coiledtest/ec2vms); without it, in memory.
 package main
 
 import (
@@ -27,6 +29,7 @@ import (
 	"time"
 
 	"github.com/coilednet/coilednet/coiled/coiledtest"
+	"github.com/coilednet/coilednet/coiled/coiledtest/ec2vms"
 )
 
 func main() {
@@ -42,6 +45,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	workspace := fs.String("workspace", "acme", "the `SLUG` of the one workspace (the user's default)")
 	user := fs.String("user", coiledtest.DefaultUsername, "the user `NAME` behind the token")
 	envFile := fs.String("env-file", "", "also write the export lines to `FILE` (mode 0600)")
+	ec2Endpoint := fs.String("ec2-endpoint", "", "launch the VMs of clusters in the EC2 emulator at `URL` (never a real AWS endpoint)")
 	if err := fs.Parse(args); err != nil {
 		return 2
 	}
@@ -63,6 +67,9 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		Workspaces: []coiledtest.Workspace{{Slug: *workspace, Default: true, Admin: true}},
 	})
 	defer srv.Close()
+	if *ec2Endpoint != "" {
+		srv.SetVMLauncher(ec2vms.New(*ec2Endpoint, "us-east-1"))
+	}
 
 	exports := fmt.Sprintf("export DASK_COILED__SERVER=%s\nexport DASK_COILED__TOKEN=%s\n", srv.URL(), *token)
 	if *envFile != "" {
@@ -75,15 +82,18 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	fmt.Fprint(stdout, exports)
 
 	seen := 0
+	vms := map[string]bool{}
 	tick := time.NewTicker(200 * time.Millisecond)
 	defer tick.Stop()
 	for {
 		select {
 		case <-ctx.Done():
 			report(stderr, srv, &seen)
+			reportVMs(stderr, srv, vms)
 			return 0
 		case <-tick.C:
 			report(stderr, srv, &seen)
+			reportVMs(stderr, srv, vms)
 		}
 	}
 }
@@ -106,4 +116,24 @@ func report(w io.Writer, srv *coiledtest.Server, seen *int) {
 		fmt.Fprintf(w, "fake Coiled: workspace %s now uses region %v, network %s\n", u.Workspace, opts["aws_region_name"], strings.Join(keys, " "))
 	}
 	*seen = len(updates)
+}
+
+// reportVMs prints the cluster VMs launched and terminated since the last
+// call (seen: instance ID + state already printed).
+func reportVMs(w io.Writer, srv *coiledtest.Server, seen map[string]bool) {
+	for _, c := range srv.Clusters() {
+		for _, vm := range c.VMs {
+			key := vm.VM.InstanceID + map[bool]string{true: " terminated", false: " running"}[vm.Terminated]
+			if seen[key] {
+				continue
+			}
+			seen[key] = true
+			if vm.Terminated {
+				fmt.Fprintf(w, "fake Coiled: cluster %s stopped: terminated %s\n", c.Name, vm.VM.InstanceID)
+				continue
+			}
+			fmt.Fprintf(w, "fake Coiled: cluster %s: %s %s launched in %s (groups %s), private IP %s\n",
+				c.Name, vm.Spec.Role, vm.VM.InstanceID, vm.Spec.SubnetID, strings.Join(vm.Spec.SecurityGroupIDs, ", "), vm.VM.PrivateIP)
+		}
+	}
 }

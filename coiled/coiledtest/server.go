@@ -6,7 +6,9 @@
 // standalone server. It keeps backend options per
 // workspace, records every request and every update_options message it
 // receives, validates updates the way the contract describes them, and has
-// knobs to inject each failure a client must handle.
+// knobs to inject each failure a client must handle. It also runs clusters
+// (cluster.go): software environments, cluster states, the VMs they launch
+// (in memory, or in an EC2 emulator with package ec2vms) and their failures.
 //
 // Typical use:
 //
@@ -227,6 +229,7 @@ type Server struct {
 	rejectToken int
 	wsFault     WSFault
 	role        roleState
+	clusters    clusterState
 }
 
 // New starts a fake on a free 127.0.0.1 port. Call Close when done.
@@ -270,6 +273,7 @@ func New(opts Options) *Server {
 	mux.HandleFunc("POST /api/v2/cloud-credentials/account/{workspace}/start-role-assumption-setup", s.handleStartRole)
 	mux.HandleFunc("POST /api/v2/cloud-credentials/account/{workspace}/check-role-assumption", s.handleCheckRole)
 	mux.HandleFunc("POST /api/v2/cloud-credentials/account/{workspace}/complete-role-assumption-setup", s.handleCompleteRole)
+	s.registerClusterRoutes(mux)
 	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		s.record(r, "", http.StatusNotFound)
 		writeJSON(w, http.StatusNotFound, map[string]any{"detail": "Not found."})
@@ -668,6 +672,7 @@ func (s *Server) handleWebsocket(w http.ResponseWriter, r *http.Request) {
 		s.mu.Lock()
 		s.stored[workspace] = s.dropRoleIfFaulty(stripCredentials(normalize(up.Data)))
 		s.updates[idx].Stored = true
+		s.rememberIdentity(workspace, up.Data)
 		s.mu.Unlock()
 	}
 	if update("NOT_CONFIGURING_BACKEND") != nil || update("FINISHED") != nil {

@@ -54,6 +54,10 @@ type Runner struct {
 	// NewEC2 makes the EC2 client of the network check (nil means
 	// DefaultEC2: the AWS SDK's default chain).
 	NewEC2 EC2Factory
+	// PollInterval is --verify's wait between two reads of the cluster
+	// (0 means 1s); StopWait bounds the wait for its "stopped" (0 means
+	// 3 minutes). See verify.go.
+	PollInterval, StopWait time.Duration
 }
 
 // Run runs the hook with args (without the program name) and returns the
@@ -75,6 +79,7 @@ type flags struct {
 	startRoleSetup bool
 	roleSetupFile  string
 	checkFlags
+	verifyFlags
 }
 
 // Usage is the help text printed for -h and usage errors.
@@ -104,8 +109,13 @@ Before deploying with -c coiledAccess=role:
   scripts/coiled-hook --start-role-setup --workspace acme
 prints coiledPrincipal=… and coiledExternalId=… (scripts/deploy does this).
 
+Prove it with one small cluster (costs money; docs/verify.md):
+  scripts/coiled-hook --outputs-file cdk-outputs.json --verify
+  scripts/coiled-hook --verify-only
+
 Exit status: 0 done, 1 Coiled refused or failed, 2 bad usage or inputs
-(nothing sent), 3 the network check failed (nothing sent).
+(nothing sent), 3 the network check failed (nothing sent), 4 the --verify
+cluster did not become ready, 5 it ran outside the network.
 
 Flags:
 `
@@ -120,11 +130,12 @@ func parseFlags(args []string, stderr io.Writer) (*flags, int, bool) {
 	fs.StringVar(&f.workspace, "workspace", "", "Coiled workspace `NAME` to configure (default: DASK_COILED__WORKSPACE, dask config, else your default workspace)")
 	fs.BoolVar(&f.dryRun, "dry-run", false, "check the token and read the current settings, print the payload (secrets redacted) and the equivalent coiled.set_backend_options call; change nothing")
 	fs.BoolVar(&f.verbose, "verbose", false, "log each request and decision to stderr (never secrets)")
-	fs.DurationVar(&f.timeout, "timeout", DefaultTimeout, "overall time limit")
+	fs.DurationVar(&f.timeout, "timeout", DefaultTimeout, "overall time limit (the --verify cluster has --verify-timeout)")
 	fs.BoolVar(&f.replaceRole, "replace-role-with-keys", false, "allow access keys to replace the cross-account role the workspace (or the stack) uses; without it the hook refuses (exit 2)")
 	fs.BoolVar(&f.startRoleSetup, "start-role-setup", false, "before a coiledAccess=role deploy: get the principal and external ID from Coiled (or reuse those in --role-setup-file) and print them as coiledPrincipal=… and coiledExternalId=… lines on stdout")
 	fs.StringVar(&f.roleSetupFile, "role-setup-file", DefaultRoleSetupFile, "where --start-role-setup keeps the principal and external ID per server and workspace (`FILE`)")
 	addCheckFlags(fs, &f.checkFlags)
+	addVerifyFlags(fs, &f.verifyFlags)
 	fs.Usage = func() {
 		fmt.Fprint(stderr, Usage)
 		fs.PrintDefaults()
@@ -140,11 +151,13 @@ func parseFlags(args []string, stderr io.Writer) (*flags, int, bool) {
 		fs.Usage()
 		return nil, ExitUsage, false
 	}
-	if f.outputsFile == "" && f.stack == "" && f.network == "" && !f.startRoleSetup {
+	if f.outputsFile == "" && f.stack == "" && f.network == "" && !f.startRoleSetup && !f.verifyOnly && f.stopCluster == "" {
 		fmt.Fprintln(stderr, "coiled-hook: error: say where the network IDs come from: --outputs-file FILE (written by `cdk deploy --outputs-file FILE`), --stack NAME (read from CloudFormation) or --network vpc-…,subnet-…,subnet-…,sg-…,sg-…")
 		return nil, ExitUsage, false
 	}
-	if !f.checkFlags.validate(f.outputsFile, f.stack, f.zone, stderr) {
+	cf := f.checkFlags
+	cf.json = cf.json && !f.verifying() // --json is also --verify's report
+	if !cf.validate(f.outputsFile, f.stack, f.zone, stderr) || !f.validateVerify(stderr) {
 		return nil, ExitUsage, false
 	}
 	if f.startRoleSetup && f.dryRun {
@@ -206,6 +219,9 @@ type run struct {
 	red      *redactor
 	acc      access
 	network  coiled.Network
+	// jsonOut receives --verify --json's report (stdout; the rest goes to
+	// stderr then).
+	jsonOut io.Writer
 }
 
 func (r *run) errorf(code int, format string, args ...any) int {
@@ -252,6 +268,10 @@ func (rn *Runner) Run(ctx context.Context, args []string) int {
 		return code
 	}
 	r.f = f
+	if f.json && f.verifying() {
+		r.jsonOut, r.out = r.out, r.err
+	}
+	base := ctx // --verify has its own time limit (--verify-timeout)
 	ctx, cancel := context.WithTimeout(ctx, f.timeout)
 	defer cancel()
 	if f.check {
@@ -289,6 +309,9 @@ func (rn *Runner) Run(ctx context.Context, args []string) int {
 	}
 	if f.startRoleSetup {
 		return r.startRoleSetup(ctx, client)
+	}
+	if f.verifyOnly || f.stopCluster != "" {
+		return r.verifyOnly(base, client)
 	}
 
 	outputs, subnetZone, code, ok := r.readOutputs(ctx)
@@ -343,7 +366,11 @@ func (rn *Runner) Run(ctx context.Context, args []string) int {
 
 	if f.dryRun {
 		r.dryRunRole(workspace, outputs.Region, plan)
-		return r.dryRun(workspace, plan)
+		code := r.dryRun(workspace, plan)
+		if code == ExitOK && f.verify {
+			code = r.verifyCluster(base, client, verifyTarget{workspace: workspace, region: outputs.Region, zone: plan.Zone, network: network, source: "to be sent"})
+		}
+		return code
 	}
 	if acc.stackRole != "" {
 		if code, ok := r.setUpStackRole(ctx, client, workspace, outputs.Region); !ok {
@@ -377,6 +404,9 @@ func (rn *Runner) Run(ctx context.Context, args []string) int {
 	r.summary(workspace, outputs.Region, plan.Zone, network, outputs)
 	fmt.Fprintf(r.out, "  Coiled acts as      %s\n", r.accessSummary(plan))
 	r.printConnectivityNotes(outputs)
+	if f.verify {
+		return r.verifyCluster(base, client, verifyTarget{workspace: workspace, region: outputs.Region, zone: plan.Zone, network: network, source: "sent"})
+	}
 	return ExitOK
 }
 
