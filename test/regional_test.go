@@ -141,6 +141,12 @@ func TestRegionalOutputs(t *testing.T) {
 		if out["GiveWorkersPublicIp"] != "false" {
 			t.Errorf("GiveWorkersPublicIp = %v", out["GiveWorkersPublicIp"])
 		}
+		if out["WorkerEgress"] != "regionalNat" {
+			t.Errorf("WorkerEgress = %v, want regionalNat (the hook's worker line names the regional NAT gateway)", out["WorkerEgress"])
+		}
+		if sp, ok := out["SchedulerPublicIp"]; w.internal != ok || ok && sp != "false" {
+			t.Errorf("SchedulerPublicIp = %v (present %v), want \"false\" exactly when internal", sp, ok)
+		}
 	})
 }
 
