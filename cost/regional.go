@@ -35,7 +35,7 @@ func regionalLines(n config.Network) []Line {
 	azs := RegionalActiveAzs(n)
 	return []Line{
 		{Item: "regional NAT gateway, per active AZ", Count: azs, HourlyUSD: RegionalNatGatewayAzHour},
-		{Item: "public IPv4 of the regional NAT gateway, per active AZ", Count: azs, HourlyUSD: PublicIPv4Hour},
+		{Item: "public IPv4 of the regional NAT, per active AZ", Count: azs, HourlyUSD: PublicIPv4Hour},
 	}
 }
 
