@@ -42,7 +42,7 @@ func TestRegionalRejects(t *testing.T) {
 			[]string{"egressFirewall", "natProvider=regional has no NAT subnet"}},
 		{"transit gateway egress", map[string]any{"topology": "internal", "natProvider": "regional", "egress": "transitGateway",
 			"transitGatewayId": "tgw-0123456789abcdef0"}, []string{"natProvider", "egress=transitGateway builds no NAT"}},
-		{"wrong case", map[string]any{"topology": "private", "natProvider": "Regional"}, []string{`did you mean "regional"?`, "accepted are gateway, instance, regional"}},
+		{"wrong case", map[string]any{"topology": "private", "natProvider": "Regional"}, []string{`did you mean "regional"?`, "ccepted are gateway, instance, regional"}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			a, err := FromContext(withCdkJSON(t, tc.ctx))
