@@ -59,8 +59,8 @@ type Standby struct {
 	RegionalAvoidsUSD float64
 }
 
-// StandbyAz returns what each idle standby AZ of n costs, or false when n
-// has one AZ or builds no VPC. lines are n's fixed cost lines (Estimate's);
+// StandbyAz returns what each idle standby AZ of n costs (possibly
+// nothing), or false when n has one AZ or builds no VPC. lines are n's fixed cost lines (Estimate's);
 // a line of Count n.Azs is paid once per AZ.
 func StandbyAz(n config.Network, lines []Line) (Standby, bool) {
 	n = n.WithDefaults()
@@ -85,7 +85,7 @@ func StandbyAz(n config.Network, lines []Line) (Standby, bool) {
 		// gateway does: no saving is claimed for it.
 		s.RegionalAvoidsUSD = s.NatUSD
 	}
-	return s, s.PerAzUSD != 0
+	return s, true
 }
 
 // natItems are the Items of the lines that make up n's NAT.
@@ -116,8 +116,12 @@ func standbyNotes(n config.Network, lines []Line) []string {
 	if !ok {
 		return notes
 	}
+	what := strings.Join(s.Parts, ", ")
+	if len(s.Parts) == 0 {
+		what = "nothing in it is billed by the hour"
+	}
 	note := fmt.Sprintf("each of the %d idle standby AZ(s) (subnets ready for --zone, no cluster there) costs %s/month: %s",
-		s.Azs, usd(s.PerAzUSD), strings.Join(s.Parts, ", "))
+		s.Azs, usd(s.PerAzUSD), what)
 	switch {
 	case n.Regional():
 		note += fmt.Sprintf("; if AWS contracts the regional NAT gateway from AZs with no network interface (the VPC User Guide's behaviour), "+

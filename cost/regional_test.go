@@ -45,7 +45,9 @@ func TestStandbyAz(t *testing.T) {
 		{"firewall, 3 AZs", fw, 2, "292.00", "36.50", "each of the 2 idle standby AZ(s)"},
 		{"endpoints", config.Network{Topology: config.TopologyPrivate, Azs: 2,
 			Endpoints: config.Endpoints{InterfaceEndpoints: []string{"sts"}}}, 1, "43.80", "36.50", "interface endpoint sts, per AZ $7.30"},
-		{"shared NAT", config.Network{Topology: config.TopologyPrivate, Azs: 2, NatGateways: 1}, 0, "", "", ""},
+		{"shared NAT", config.Network{Topology: config.TopologyPrivate, Azs: 2, NatGateways: 1}, 1, "0.00", "0.00",
+			"costs $0.00/month: nothing in it is billed by the hour; a regional NAT gateway would avoid none of it"},
+		{"public", config.Network{Topology: config.TopologyPublic, Azs: 2}, 1, "0.00", "0.00", "costs $0.00/month: nothing in it"},
 		{"NAT instances", config.Network{Topology: config.TopologyPrivate, Azs: 2, NatProvider: config.NatInstance}, 1, "" /* not checked: per-line rounding */, "0.00", "each of the 1 idle"},
 		{"one AZ", config.Network{Topology: config.TopologyPrivate}, 0, "", "", ""},
 	} {
