@@ -43,6 +43,11 @@ const (
 	// $30/month cheaper per NAT, but its throughput is that of the instance
 	// and nothing replaces it if it fails.
 	NatInstance NatProvider = "instance"
+	// NatRegional is one regional NAT gateway for the whole VPC
+	// (AvailabilityMode regional, automatic mode): it needs no public
+	// subnet and follows the workloads into the AZs where they run; AWS
+	// bills it per AZ where it is active ($0.045/h each) plus $0.045/GB.
+	NatRegional NatProvider = "regional"
 )
 
 // FlowLogs chooses where VPC flow logs go.

@@ -61,7 +61,7 @@ const (
 	acceptPrefixLists = "managed prefix list ids (pl- and 8 or 17 hex digits, e.g. pl-0123456789abcdef0), comma-separated or a JSON array"
 	acceptPorts       = "whole numbers from 1 to 65535, comma-separated or a JSON array"
 	acceptBool        = "true, false"
-	acceptNatProvider = "gateway, instance (with topology=private or internal and egress=nat only)"
+	acceptNatProvider = "gateway, instance, regional (with topology=private or internal and egress=nat only)"
 	acceptNatGateways = "0 (one NAT per AZ) or a whole number from 1 to azs (with topology=private or internal and egress=nat only)"
 	acceptAzs         = "whole numbers from 1 to 6 (more than 2 need availabilityZones)"
 	acceptAzNames     = "AZ names of one region (e.g. us-east-2a, us-east-2b), comma-separated or a JSON array"
@@ -314,14 +314,14 @@ func (n Network) natProblems(add addFunc) {
 	public := !n.HasPrivateSubnets()
 	switch n.NatProvider {
 	case "", NatGateway:
-	case NatInstance:
+	case NatInstance, NatRegional:
 		if public {
 			add(KeyNatProvider, string(n.NatProvider),
 				fmt.Sprintf("is set, but natProvider applies only to topology=private (topology is %q)", n.Topology),
 				acceptNatProvider, valid(KeyTopology))
 		}
 	default:
-		add(KeyNatProvider, string(n.NatProvider), "is not a NAT provider"+didYouMean(string(n.NatProvider), "gateway, instance"), acceptNatProvider)
+		add(KeyNatProvider, string(n.NatProvider), "is not a NAT provider"+didYouMean(string(n.NatProvider), "gateway, instance, regional"), acceptNatProvider)
 	}
 
 	v := strconv.Itoa(n.NatGateways)
@@ -336,6 +336,7 @@ func (n Network) natProblems(add addFunc) {
 		add(KeyNatGateways, v, fmt.Sprintf("is more than azs (%d): there is at most one NAT per AZ", n.Azs),
 			acceptNatGateways, valid(KeyAzs), KeyAvailabilityZones)
 	}
+	n.regionalProblems(add) // regional.go
 }
 
 func (n Network) azProblems(add addFunc) {

@@ -88,11 +88,29 @@ func Nats(n config.Network) int {
 	switch {
 	case !n.HasPrivateSubnets() || n.Egress == config.EgressTransitGateway || n.ExistingVpcId != "":
 		return 0
+	case n.Regional():
+		return 1 // one for the VPC (regional.go)
 	case n.NatGateways > 0:
 		return n.NatGateways
 	default:
 		return n.Azs
 	}
+}
+
+// natLines are the fixed costs of nats zonal NATs of n.
+func natLines(n config.Network, nats int) []Line {
+	if n.NatProvider == config.NatInstance {
+		return []Line{
+			{Item: "NAT instance, " + config.NatInstanceType, Count: nats, HourlyUSD: NatInstanceHour},
+			{Item: "public IPv4 of the NAT instance", Count: nats, HourlyUSD: PublicIPv4Hour},
+			{Item: fmt.Sprintf("NAT instance root volume, %d GiB gp3", config.NatInstanceVolumeGiB), Count: nats,
+				HourlyUSD: config.NatInstanceVolumeGiB * EbsGp3GBMonth / HoursPerMonth},
+			{Item: fmt.Sprintf("detailed monitoring of the NAT instance, %d metrics", NatInstanceMetrics), Count: nats,
+				HourlyUSD: NatInstanceMonitoringMonth / HoursPerMonth}}
+	}
+	return []Line{
+		{Item: "NAT gateway", Count: nats, HourlyUSD: NatGatewayHour},
+		{Item: "Elastic IP (public IPv4) of the NAT gateway", Count: nats, HourlyUSD: PublicIPv4Hour}}
 }
 
 // Estimate returns the cost report of n, which should have passed
@@ -101,20 +119,10 @@ func Estimate(n config.Network) Report {
 	n = n.WithDefaults()
 	var r Report
 	nats := Nats(n)
-	if nats > 0 {
-		if n.NatProvider == config.NatInstance {
-			r.Lines = append(r.Lines,
-				Line{Item: "NAT instance, " + config.NatInstanceType, Count: nats, HourlyUSD: NatInstanceHour},
-				Line{Item: "public IPv4 of the NAT instance", Count: nats, HourlyUSD: PublicIPv4Hour},
-				Line{Item: fmt.Sprintf("NAT instance root volume, %d GiB gp3", config.NatInstanceVolumeGiB), Count: nats,
-					HourlyUSD: config.NatInstanceVolumeGiB * EbsGp3GBMonth / HoursPerMonth},
-				Line{Item: fmt.Sprintf("detailed monitoring of the NAT instance, %d metrics", NatInstanceMetrics), Count: nats,
-					HourlyUSD: NatInstanceMonitoringMonth / HoursPerMonth})
-		} else {
-			r.Lines = append(r.Lines,
-				Line{Item: "NAT gateway", Count: nats, HourlyUSD: NatGatewayHour},
-				Line{Item: "Elastic IP (public IPv4) of the NAT gateway", Count: nats, HourlyUSD: PublicIPv4Hour})
-		}
+	if n.Regional() {
+		r.Lines = append(r.Lines, regionalLines(n)...)
+	} else if nats > 0 {
+		r.Lines = append(r.Lines, natLines(n, nats)...)
 	}
 	// Each concern's fixed costs and notes (connectivity.go, endpoints.go,
 	// firewall.go); the notes follow the network's own.
@@ -150,7 +158,7 @@ func Estimate(n config.Network) Report {
 		} else {
 			r.Notes = append(r.Notes, fmt.Sprintf("NAT gateways charge $%.3f/GB processed: all worker traffic to and from the internet", NatGatewayGB))
 		}
-		if nats < n.Azs {
+		if nats < n.Azs && !n.Regional() {
 			r.Notes = append(r.Notes, fmt.Sprintf("%d of %d AZs have no NAT of their own: their workers' internet traffic also pays cross-AZ transfer, $%.2f/GB each way", n.Azs-nats, n.Azs, CrossAzGB))
 		}
 		if *n.S3Endpoint {
@@ -173,6 +181,7 @@ func Estimate(n config.Network) Report {
 		r.Notes = append(r.Notes, fmt.Sprintf("flow logs to S3: $%.2f/GB delivered, plus storage for %d days", FlowLogsS3GB, config.FlowLogsRetentionDays))
 	}
 	r.Notes = append(r.Notes, concernNotes...)
+	r.Notes = append(r.Notes, standbyNotes(n, r.Lines)...) // regional.go
 	return r
 }
 
@@ -252,7 +261,7 @@ func Choices() []Choice {
 		{"`-c topology=private -c egressFirewall=network-firewall -c availabilityZones=us-east-1a,us-east-1b,us-east-1c -c azs=3`",
 			withFirewall(private(config.NatGateway, 3, 0), "us-east-1a", "us-east-1b", "us-east-1c")},
 	}
-	return slices.Concat(base, endpointChoices(), firewall)
+	return slices.Concat(base, endpointChoices(), firewall, regionalChoices())
 }
 
 // withFirewall returns n with the egress firewall on, in AZs azs.

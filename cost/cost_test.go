@@ -159,6 +159,10 @@ func TestTable(t *testing.T) {
 		"`-c topology=private -c egressFirewall=network-firewall -c availabilityZones=us-east-1a,us-east-1b,us-east-1c -c azs=3`": "876.00",
 		"`-c topology=internal`": "36.50",
 		"`-c topology=internal -c egress=transitGateway -c transitGatewayId=tgw-0123456789abcdef0`": "36.50",
+		// regional NAT gateway, per active AZ: 0.045 × 730 + its public IPv4 0.005 × 730
+		"`-c topology=private -c natProvider=regional`":           "36.50",
+		"`-c topology=private -c natProvider=regional -c azs=2`":  "73.00",
+		"`-c topology=internal -c natProvider=regional -c azs=2`": "73.00",
 	}
 	rows := 0
 	for _, line := range strings.Split(strings.TrimSpace(got), "\n")[2:] {

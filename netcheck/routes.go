@@ -208,6 +208,9 @@ func (c *checker) natGateway(id string) (ok bool, msg, fix, resource string, err
 		return false, fmt.Sprintf("NAT gateway %s, which does not exist", id), "create a NAT gateway in a public subnet and point the route at it", id, nil
 	}
 	n := out.NatGateways[0]
+	if isRegional(n) {
+		return c.regionalNatGateway(n) // regional.go
+	}
 	if n.State != types.NatGatewayStateAvailable {
 		fix := "create a new NAT gateway in a public subnet and point the route at it"
 		if n.State == types.NatGatewayStatePending {

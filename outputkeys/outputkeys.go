@@ -97,8 +97,12 @@ const (
 	TransitGatewayAttachmentID = "TransitGatewayAttachmentId"
 	// WorkerEgress says how workers without public IP reach the internet
 	// when it is not a NAT: "transitGateway" (egress=transitGateway) or
-	// "existing" (an existing VPC's own routes). Absent means a NAT.
+	// "existing" (an existing VPC's own routes), or through the VPC's one
+	// regional NAT gateway: WorkerEgressRegionalNat (natProvider=regional).
+	// Absent means a zonal NAT.
 	WorkerEgress = "WorkerEgress"
+	// WorkerEgressRegionalNat is WorkerEgress's value for natProvider=regional.
+	WorkerEgressRegionalNat = "regionalNat"
 	// PeeringConnectionIDs are the VPC peering connections (pcx-…),
 	// comma-separated, in the order of peerVpcs.
 	PeeringConnectionIDs = "PeeringConnectionIds"

@@ -25,6 +25,8 @@ func addConnectivityOutputs(stack awscdk.Stack, n *network.CoiledNetwork) {
 		out(outputkeys.WorkerEgress, jsii.String("existing"), "How workers without public IP reach the internet: the existing VPC's own routes")
 	case n.Props.Egress == config.EgressTransitGateway:
 		out(outputkeys.WorkerEgress, jsii.String("transitGateway"), "How workers reach the internet: through the Transit Gateway")
+	case n.Props.Regional():
+		out(outputkeys.WorkerEgress, jsii.String(outputkeys.WorkerEgressRegionalNat), "How workers reach the internet: through the VPC's regional NAT gateway")
 	}
 	c := n.Connectivity
 	if c == nil {

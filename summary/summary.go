@@ -59,6 +59,8 @@ func networkLines(n config.Network) []string {
 	egressTo := "route to the NAT"
 	if tgwEgress {
 		egressTo = "route to the Transit Gateway"
+	} else if n.Regional() {
+		egressTo = "route to the regional NAT gateway"
 	}
 	switch {
 	case n.Topology == config.TopologyPublic:
@@ -69,12 +71,16 @@ func networkLines(n config.Network) []string {
 			role(1, "worker subnets (private, no public IPs, "+egressTo+")"))
 	case tgwEgress: // internal, Transit Gateway egress
 		lines = append(lines, role(0, "subnets for scheduler and workers (private, no public IPs, no internet gateway, "+egressTo+")"))
+	case n.Regional(): // internal, regional NAT gateway (regional.go)
+		lines = append(lines, regionalInternalLines(n, role(1, "subnets for scheduler and workers (private, no public IPs, "+egressTo+")"))...)
 	default: // internal, NAT egress
 		lines = append(lines,
 			role(0, "NAT subnets (public, route to the internet gateway; no Coiled VM)"),
 			role(1, "subnets for scheduler and workers (private, no public IPs, "+egressTo+")"))
 	}
-	if hasNat {
+	if hasNat && n.Regional() {
+		lines = append(lines, regionalNatLine(n))
+	} else if hasNat {
 		nats := n.NatGateways
 		if nats == 0 {
 			nats = n.Azs

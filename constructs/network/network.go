@@ -180,6 +180,12 @@ func newVpc(scope constructs.Construct, p config.Network) awsec2.Vpc {
 			Name:       jsii.String(privateGroup),
 			SubnetType: awsec2.SubnetType_PRIVATE_WITH_EGRESS,
 		}}
+		if !p.NeedsPublicSubnets() {
+			// internal with a regional NAT gateway: no public subnet at all
+			// (regional.go). The group stays, reserved, so the private
+			// subnets keep the addresses of internal with zonal NATs.
+			public.Reserved = jsii.Bool(true)
+		}
 		if p.NatGateways > 0 {
 			props.NatGateways = jsii.Number(float64(p.NatGateways))
 		}
@@ -195,6 +201,9 @@ func newVpc(scope constructs.Construct, p config.Network) awsec2.Vpc {
 	vpc := awsec2.NewVpc(scope, jsii.String("Vpc"), props)
 	if p.NatProvider == config.NatInstance {
 		restrictNatInstances(vpc, props.NatGatewayProvider.(awsec2.NatInstanceProviderV2), p)
+	}
+	if p.Regional() {
+		awaitInternetGateway(vpc)
 	}
 	return vpc
 }

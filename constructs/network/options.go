@@ -13,6 +13,9 @@ import (
 
 // natProvider returns the CDK NAT provider for the private topology.
 func natProvider(p config.Network) awsec2.NatProvider {
+	if p.NatProvider == config.NatRegional {
+		return regionalNatProvider()
+	}
 	if p.NatProvider != config.NatInstance {
 		return awsec2.NatProvider_Gateway(nil)
 	}

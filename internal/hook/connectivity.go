@@ -39,6 +39,8 @@ func workerEgress(o *stackoutputs.Outputs) string {
 		return "through the Transit Gateway"
 	case "existing":
 		return "as the existing VPC routes it"
+	case outputkeys.WorkerEgressRegionalNat:
+		return "through the regional NAT gateway"
 	}
 	return "through the NAT"
 }

@@ -25,7 +25,7 @@ type Variant struct {
 
 // All is every variant: the reference networks', then each concern's
 // (connectivity.go, endpoints.go, firewall.go, access.go).
-var All = slices.Concat(base, connectivityVariants, endpointVariants, firewallVariants, accessVariants)
+var All = slices.Concat(base, connectivityVariants, endpointVariants, firewallVariants, accessVariants, regionalVariants)
 
 // base are the variants of the reference networks.
 var base = []Variant{
