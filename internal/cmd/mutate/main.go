@@ -332,7 +332,9 @@ func mutants(path, root string, verdicts []string) ([]mutant, error) {
 			id: fmt.Sprintf("%s:%s#%d", rel, key, seen[key]),
 		})
 	}
-	text := func(n ast.Node) string { return string(src[fset.Position(n.Pos()).Offset:fset.Position(n.End()).Offset]) }
+	text := func(n ast.Node) string {
+		return string(src[fset.Position(n.Pos()).Offset:fset.Position(n.End()).Offset])
+	}
 	short := func(s string) string {
 		s = strings.Join(strings.Fields(s), " ")
 		if len(s) > 40 {
