@@ -388,3 +388,56 @@ func TestValidRoleARN(t *testing.T) {
 		}
 	}
 }
+
+// Gap 8: a true boolean is printed True, and every network line is there.
+func TestPythonCallTrueAndNetwork(t *testing.T) {
+	t.Parallel()
+	n := testNet
+	n.GiveWorkersPublicIP = true
+	p, err := PlanAWSNetwork(nil, AWSNetworkUpdate{Region: "us-east-2", Network: n, Credentials: testCreds})
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := PythonCall("acme", p.BackendOptions)
+	want := "    network={\n" +
+		`        "network_id": "` + n.NetworkID + "\",\n" +
+		`        "scheduler_subnet_id": "` + n.SchedulerSubnetID + "\",\n" +
+		`        "worker_subnet_id": "` + n.WorkerSubnetID + "\",\n" +
+		`        "scheduler_firewall_id": "` + n.SchedulerFirewallID + "\",\n" +
+		`        "firewall_id": "` + n.FirewallID + "\",\n" +
+		`        "give_workers_public_ip": True,` + "\n    },\n"
+	if !strings.Contains(got, want) {
+		t.Errorf("python call lacks\n%s\nin\n%s", want, got)
+	}
+	if pyLiteral(true) != "True" || pyLiteral(false) != "False" || pyLiteral(nil) != "None" {
+		t.Error("pyLiteral booleans")
+	}
+}
+
+// Gap 10: each ID check of Network.Validate is needed.
+func TestNetworkValidateEachID(t *testing.T) {
+	t.Parallel()
+	good := Network{NetworkID: "vpc-1", SchedulerSubnetID: "subnet-1", WorkerSubnetID: "subnet-2", SchedulerFirewallID: "sg-1", FirewallID: "sg-2"}
+	if err := good.Validate(); err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		key string
+		set func(n *Network, v string)
+	}{
+		{"network_id", func(n *Network, v string) { n.NetworkID = v }},
+		{"scheduler_subnet_id", func(n *Network, v string) { n.SchedulerSubnetID = v }},
+		{"worker_subnet_id", func(n *Network, v string) { n.WorkerSubnetID = v }},
+		{"scheduler_firewall_id", func(n *Network, v string) { n.SchedulerFirewallID = v }},
+		{"firewall_id", func(n *Network, v string) { n.FirewallID = v }},
+	} {
+		for _, bad := range []string{"", "x-1", "arn:aws:ec2:us-east-2:123456789012:vpc/vpc-1", "vpc-", "subnet-", "sg-", "sg-1 2", "sg-1/2", "sg-1\t"} {
+			n := good
+			tc.set(&n, bad)
+			err := n.Validate()
+			if err == nil || !strings.Contains(err.Error(), tc.key+" ") {
+				t.Errorf("%s=%q: err = %v", tc.key, bad, err)
+			}
+		}
+	}
+}
