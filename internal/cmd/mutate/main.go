@@ -63,6 +63,14 @@ type mutant struct {
 	from, to string
 	fn       string
 	id       string
+
+	// For the schemata build (schema.go): the span of the node the mutant
+	// changes and how to write it changed at run time.
+	site     [2]int // node span (byte offsets)
+	x, y     [2]int // operand spans (binary: x, y; unary !: x)
+	alt      string // COMPARE/LOGIC: the other operator; BOOL ident: the other value; VERDICT: the other name
+	delta    int    // CONST: +1 or -1
+	noSchema bool   // only testable with a build of its own
 }
 
 type result int
@@ -80,6 +88,7 @@ func main() {
 	only := flag.String("only", "", "test only mutants whose ID matches `REGEXP`")
 	list := flag.Bool("list", false, "list the mutants and exit")
 	verdicts := flag.String("verdicts", "Pass,Warn,Fail", "identifiers rotated by VERDICT mutants (comma-separated)")
+	noSchemata := flag.Bool("no-schemata", false, "build every mutant on its own (slow) instead of one schemata build")
 	flag.Usage = func() {
 		fmt.Fprintln(os.Stderr, "usage: mutate [flags] PACKAGE (e.g. ./coiled)")
 		flag.PrintDefaults()
@@ -90,7 +99,7 @@ func main() {
 		os.Exit(2)
 	}
 	pkg := flag.Arg(0)
-	dir, files, root, err := listPackage(pkg)
+	dir, name, files, root, err := listPackage(pkg)
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "mutate:", err)
 		os.Exit(2)
@@ -136,6 +145,23 @@ func main() {
 	defer os.RemoveAll(tmp)
 
 	start := time.Now()
+	inSchema := make([]bool, len(all))
+	bin := ""
+	if !*noSchemata {
+		b, in, err := buildSchemata(all, pkg, dir, name, root, tmp, *timeout)
+		if err != nil {
+			fmt.Fprintf(os.Stderr, "mutate: no schemata build, every mutant is built on its own: %v\n", err)
+		} else {
+			bin, inSchema = b, in
+		}
+		n := 0
+		for _, in := range inSchema {
+			if in {
+				n++
+			}
+		}
+		fmt.Fprintf(os.Stderr, "mutate: %d of %d mutants in the schemata build (%s); the others are built one by one\n", n, len(all), time.Since(start).Round(time.Second))
+	}
 	results := make([]result, len(all))
 	var wg sync.WaitGroup
 	next := make(chan int)
@@ -146,7 +172,11 @@ func main() {
 		go func() {
 			defer wg.Done()
 			for i := range next {
-				results[i] = run(all[i], pkg, root, tmp, i, *timeout)
+				if inSchema[i] {
+					results[i] = runSchema(bin, dir, i+1, *timeout)
+				} else {
+					results[i] = run(all[i], pkg, root, tmp, i, *timeout)
+				}
 				mu.Lock()
 				done++
 				if results[i] == survived {
@@ -219,23 +249,24 @@ func pct(a, b int) float64 {
 
 // listPackage returns the package's directory, its non-test Go files and the
 // module root.
-func listPackage(pkg string) (dir string, files []string, root string, err error) {
+func listPackage(pkg string) (dir, name string, files []string, root string, err error) {
 	out, err := exec.Command("go", "list", "-json", pkg).Output()
 	if err != nil {
-		return "", nil, "", fmt.Errorf("go list %s: %v", pkg, err)
+		return "", "", nil, "", fmt.Errorf("go list %s: %v", pkg, err)
 	}
 	var p struct {
 		Dir     string
+		Name    string
 		GoFiles []string
 		Module  struct{ Dir string }
 	}
 	if err := json.Unmarshal(out, &p); err != nil {
-		return "", nil, "", err
+		return "", "", nil, "", err
 	}
 	for _, f := range p.GoFiles {
 		files = append(files, filepath.Join(p.Dir, f))
 	}
-	return p.Dir, files, p.Module.Dir, nil
+	return p.Dir, p.Name, files, p.Module.Dir, nil
 }
 
 func readEquivalent(path string) (map[string]string, error) {
@@ -322,15 +353,18 @@ func mutants(path, root string, verdicts []string) ([]mutant, error) {
 	var out []mutant
 	seen := map[string]int{}
 	fn := "-"
-	add := func(pos, end token.Pos, repl, kind, from, to string) {
+	off := func(p token.Pos) int { return fset.Position(p).Offset }
+	span := func(n ast.Node) [2]int { return [2]int{off(n.Pos()), off(n.End())} }
+	add := func(pos, end token.Pos, repl, kind, from, to string) *mutant {
 		key := fn + ":" + kind + ":" + from + "→" + to
 		seen[key]++
 		out = append(out, mutant{
 			file: path, rel: rel, line: fset.Position(pos).Line,
-			start: fset.Position(pos).Offset, end: fset.Position(end).Offset,
+			start: off(pos), end: off(end),
 			repl: repl, kind: kind, from: from, to: to, fn: fn,
 			id: fmt.Sprintf("%s:%s#%d", rel, key, seen[key]),
 		})
+		return &out[len(out)-1]
 	}
 	text := func(n ast.Node) string {
 		return string(src[fset.Position(n.Pos()).Offset:fset.Position(n.End()).Offset])
@@ -380,48 +414,60 @@ func mutants(path, root string, verdicts []string) ([]mutant, error) {
 				if x.Op == token.LAND || x.Op == token.LOR {
 					kind = "LOGIC"
 				}
-				add(x.OpPos, x.OpPos+token.Pos(len(x.Op.String())), to, kind, x.Op.String(), to)
+				m := add(x.OpPos, x.OpPos+token.Pos(len(x.Op.String())), to, kind, x.Op.String(), to)
+				m.site, m.x, m.y, m.alt = span(x), span(x.X), span(x.Y), to
 			}
 		case *ast.UnaryExpr:
 			if x.Op == token.NOT {
-				add(x.Pos(), x.X.Pos(), "", "BOOL", "!"+short(text(x.X)), short(text(x.X)))
+				m := add(x.Pos(), x.X.Pos(), "", "BOOL", "!"+short(text(x.X)), short(text(x.X)))
+				m.site, m.x = span(x), span(x.X)
 			}
 		case *ast.Ident:
 			switch {
 			case x.Name == "true" || x.Name == "false":
 				to := map[string]string{"true": "false", "false": "true"}[x.Name]
-				add(x.Pos(), x.End(), to, "BOOL", x.Name, to)
+				m := add(x.Pos(), x.End(), to, "BOOL", x.Name, to)
+				m.site, m.alt = span(x), to
 			case isVerdict[x.Name] != "":
-				add(x.Pos(), x.End(), isVerdict[x.Name], "VERDICT", x.Name, isVerdict[x.Name])
+				m := add(x.Pos(), x.End(), isVerdict[x.Name], "VERDICT", x.Name, isVerdict[x.Name])
+				m.site, m.alt = span(x), isVerdict[x.Name]
 			}
 		case *ast.SelectorExpr:
 			if to := isVerdict[x.Sel.Name]; to != "" {
-				add(x.Sel.Pos(), x.Sel.End(), to, "VERDICT", x.Sel.Name, to)
+				m := add(x.Sel.Pos(), x.Sel.End(), to, "VERDICT", x.Sel.Name, to)
+				m.site, m.alt = span(x), text(x.X)+"."+to
 			}
 			ast.Inspect(x.X, visit)
 			return false
 		case *ast.BasicLit:
 			if x.Kind == token.INT {
 				if v, err := strconv.ParseInt(x.Value, 0, 64); err == nil {
-					add(x.Pos(), x.End(), "("+x.Value+"+1)", "CONST", x.Value, strconv.FormatInt(v+1, 10))
-					add(x.Pos(), x.End(), "("+x.Value+"-1)", "CONST", x.Value, strconv.FormatInt(v-1, 10))
+					m := add(x.Pos(), x.End(), "("+x.Value+"+1)", "CONST", x.Value, strconv.FormatInt(v+1, 10))
+					m.site, m.delta = span(x), 1
+					m = add(x.Pos(), x.End(), "("+x.Value+"-1)", "CONST", x.Value, strconv.FormatInt(v-1, 10))
+					m.site, m.delta = span(x), -1
 				}
 			}
 		case *ast.IfStmt:
 			for _, st := range x.Body.List {
 				if r, ok := st.(*ast.ReturnStmt); ok {
-					add(r.Pos(), r.End(), "", "RETURN", short(text(r)), "(deleted)")
+					m := add(r.Pos(), r.End(), "", "RETURN", short(text(r)), "(deleted)")
+					// With an else, the if may end its function: wrapping
+					// the return would leave the function without one.
+					m.site, m.noSchema = span(r), x.Else != nil
 				}
 			}
 		case *ast.BranchStmt:
 			if x.Tok == token.CONTINUE || x.Tok == token.BREAK {
-				add(x.Pos(), x.End(), "", "CONTINUE", text(x), "(deleted)")
+				m := add(x.Pos(), x.End(), "", "CONTINUE", text(x), "(deleted)")
+				m.site = span(x)
 			}
 		case *ast.AssignStmt:
 			if len(x.Lhs) == 1 && len(x.Rhs) == 1 {
 				if call, ok := x.Rhs[0].(*ast.CallExpr); ok {
 					if id, ok := call.Fun.(*ast.Ident); ok && id.Name == "append" && len(call.Args) > 0 && text(call.Args[0]) == text(x.Lhs[0]) {
-						add(x.Pos(), x.End(), "", "APPEND", short(text(x)), "(deleted)")
+						m := add(x.Pos(), x.End(), "", "APPEND", short(text(x)), "(deleted)")
+						m.site = span(x)
 					}
 				}
 			}
