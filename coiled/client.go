@@ -26,11 +26,18 @@ const DefaultClientVersion = "1.130.4"
 // version of the main module as Go recorded it at build time ("devel" for a
 // build from a source tree).
 func UserAgent() string {
-	v := "devel"
-	if bi, ok := debug.ReadBuildInfo(); ok && bi.Main.Version != "" && bi.Main.Version != "(devel)" {
+	v := ""
+	if bi, ok := debug.ReadBuildInfo(); ok {
 		v = bi.Main.Version
 	}
-	return "coilednet/" + v
+	return userAgent(v)
+}
+
+func userAgent(moduleVersion string) string {
+	if moduleVersion == "" || moduleVersion == "(devel)" {
+		moduleVersion = "devel"
+	}
+	return "coilednet/" + moduleVersion
 }
 
 // Defaults used by a Client whose fields are left zero.

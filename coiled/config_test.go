@@ -233,3 +233,25 @@ func TestClientVersionSetting(t *testing.T) {
 		}
 	}
 }
+
+func TestUserAgent(t *testing.T) {
+	t.Parallel()
+	for in, want := range map[string]string{"": "coilednet/devel", "(devel)": "coilednet/devel", "v1.2.3": "coilednet/v1.2.3"} {
+		if got := userAgent(in); got != want {
+			t.Errorf("userAgent(%q) = %q, want %q", in, got, want)
+		}
+	}
+	if !strings.HasPrefix(UserAgent(), "coilednet/") {
+		t.Error(UserAgent())
+	}
+}
+
+func TestWorkspaceNotFoundMessage(t *testing.T) {
+	t.Parallel()
+	if got := (&WorkspaceNotFoundError{Workspace: "x"}).Error(); !strings.HasSuffix(got, "this token is not a member of any workspace") {
+		t.Error(got)
+	}
+	if got := (&WorkspaceNotFoundError{Workspace: "x", Available: []string{"a"}}).Error(); !strings.HasSuffix(got, "workspaces this token can use: a") {
+		t.Error(got)
+	}
+}

@@ -461,3 +461,34 @@ func TestErrorMessages(t *testing.T) {
 		}
 	}
 }
+
+func TestRedirectLimit(t *testing.T) {
+	t.Parallel()
+	var n atomic.Int32
+	ts := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		n.Add(1)
+		http.Redirect(w, r, "/api/v2/user/me", http.StatusFound)
+	}))
+	defer ts.Close()
+	c, err := coiled.NewClient(ts.URL, "tok")
+	if err != nil {
+		t.Fatal(err)
+	}
+	c.Attempts = 1
+	if _, err := c.Me(context.Background()); err == nil || !strings.Contains(err.Error(), "too many redirects") || n.Load() != 5 {
+		t.Errorf("err = %v after %d requests, want 5", err, n.Load())
+	}
+}
+
+func TestResolveWorkspaceByUsername(t *testing.T) {
+	t.Parallel()
+	srv := coiledtest.Start(t, coiledtest.Options{Username: "bob", Workspaces: []coiledtest.Workspace{{Slug: "zeta"}, {Slug: "bob"}}})
+	c, _ := newClient(t, srv)
+	got, reason, err := c.ResolveWorkspace(context.Background(), "", &coiled.User{Username: "bob"})
+	if got != "bob" || err != nil || !strings.Contains(reason, "named after user bob") {
+		t.Errorf("%q %q %v", got, reason, err)
+	}
+	if _, _, err := c.ResolveWorkspace(context.Background(), "", nil); err == nil {
+		t.Error("no user, two workspaces: chosen")
+	}
+}
