@@ -4,9 +4,9 @@ import (
 	"flag"
 	"fmt"
 	"net/netip"
-	"reflect"
 	"os"
 	"path/filepath"
+	"reflect"
 	"strings"
 	"testing"
 )
