@@ -2,9 +2,11 @@ package coiled
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"net/http"
 	"net/http/httptest"
+	neturl "net/url"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -105,5 +107,135 @@ func TestAttemptsAndLog(t *testing.T) {
 	// The default 409 wait is the contract's 3 s.
 	if len(sleeps) != 2 || sleeps[0] != DefaultConflictDelay || DefaultConflictDelay != 3*time.Second {
 		t.Errorf("sleeps %v", sleeps)
+	}
+}
+
+func TestRequestEdges(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	var gotType []string
+	var status atomic.Int32
+	big := 4 << 20
+	var size atomic.Int64
+	ts := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		gotType = append(gotType, r.Header.Get("Content-Type"))
+		switch r.URL.Path {
+		case "/short":
+			w.Header().Set("Content-Length", "100")
+			w.Write([]byte(`{"a"`))
+		case "/big":
+			n := int(size.Load())
+			w.Write([]byte(`"` + strings.Repeat("x", n-2) + `"`))
+		default:
+			w.WriteHeader(int(status.Load()))
+			w.Write([]byte(`{}`))
+		}
+	}))
+	defer ts.Close()
+	c, err := NewClient(ts.URL, "tok")
+	if err != nil {
+		t.Fatal(err)
+	}
+	c.Sleep = func(ctx context.Context, d time.Duration) error { return nil }
+	if _, err := c.requestOnce(ctx, "BAD METHOD", "/x", nil); err == nil || len(gotType) != 0 {
+		t.Errorf("bad method: %v", err)
+	}
+	status.Store(200)
+	var out any
+	if err := c.callJSON(ctx, http.MethodPost, "/x", map[string]any{}, &out); err != nil {
+		t.Fatal(err)
+	}
+	if err := c.callJSON(ctx, http.MethodGet, "/x", nil, &out); err != nil {
+		t.Fatal(err)
+	}
+	if len(gotType) != 2 || gotType[0] != "application/json" || gotType[1] != "" {
+		t.Errorf("Content-Type %q", gotType)
+	}
+	for st, ok := range map[int32]bool{200: true, 204: true, 299: true, 300: false, 199: false} {
+		if st == 199 {
+			continue // informational answers are not final
+		}
+		status.Store(st)
+		_, err := c.requestOnce(ctx, http.MethodGet, "/x", nil)
+		if (err == nil) != ok {
+			t.Errorf("status %d: %v", st, err)
+		}
+	}
+	// A body cut short is a transport error, retried.
+	_, err = c.requestOnce(ctx, http.MethodGet, "/short", nil)
+	var te *TransportError
+	if !errors.As(err, &te) || !isTransientNetErr(te.Err) {
+		t.Errorf("short body: %#v", err)
+	}
+	// At most 4 MiB of an answer is read.
+	size.Store(int64(big) - 10)
+	var s string
+	if err := c.callJSON(ctx, http.MethodGet, "/big", nil, &s); err != nil || len(s) != big-12 {
+		t.Errorf("4 MiB - 10: %v", err)
+	}
+	size.Store(int64(big) + 10)
+	if err := c.callJSON(ctx, http.MethodGet, "/big", nil, &s); err == nil || !strings.Contains(err.Error(), "malformed JSON") {
+		t.Errorf("4 MiB + 10: %v", err)
+	}
+}
+
+func TestBodyTimeoutAndCancel(t *testing.T) {
+	t.Parallel()
+	release := make(chan struct{})
+	ts := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Length", "10")
+		w.WriteHeader(200)
+		w.(http.Flusher).Flush()
+		select {
+		case <-release:
+		case <-r.Context().Done():
+		}
+	}))
+	defer ts.Close()
+	defer close(release)
+	c, err := NewClient(ts.URL, "tok")
+	if err != nil {
+		t.Fatal(err)
+	}
+	c.RequestTimeout = 150 * time.Millisecond
+	_, err = c.requestOnce(context.Background(), http.MethodGet, "/x", nil)
+	var to *TimeoutError
+	if !errors.As(err, &to) || to.Step != "GET /x" {
+		t.Errorf("body timeout: %v", err)
+	}
+	c.RequestTimeout = time.Minute
+	ctx, cancel := context.WithTimeout(context.Background(), 150*time.Millisecond)
+	defer cancel()
+	_, err = c.requestOnce(ctx, http.MethodGet, "/x", nil)
+	var te *TransportError
+	if !errors.Is(err, context.DeadlineExceeded) || errors.As(err, &to) || errors.As(err, &te) {
+		t.Errorf("caller's deadline while reading: %#v", err)
+	}
+	// The same before the answer.
+	hang := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { <-r.Context().Done() }))
+	defer hang.Close()
+	c2, _ := NewClient(hang.URL, "tok")
+	ctx2, cancel2 := context.WithCancel(context.Background())
+	go func() { time.Sleep(100 * time.Millisecond); cancel2() }()
+	_, err = c2.requestOnce(ctx2, http.MethodGet, "/x", nil)
+	if !errors.Is(err, context.Canceled) || errors.As(err, &te) {
+		t.Errorf("caller's cancel: %#v", err)
+	}
+}
+
+func TestRefusedIsUnwrapped(t *testing.T) {
+	t.Parallel()
+	ts := httptest.NewServer(http.NotFoundHandler())
+	url := ts.URL
+	ts.Close()
+	c, _ := NewClient(url, "tok")
+	c.Attempts = 1
+	_, err := c.Me(context.Background())
+	var te *TransportError
+	if !errors.As(err, &te) || strings.Count(err.Error(), url) != 1 {
+		t.Errorf("err = %v", err)
+	}
+	if _, isURLErr := te.Err.(*neturl.Error); isURLErr {
+		t.Error("the url.Error is kept")
 	}
 }

@@ -255,3 +255,53 @@ func TestWorkspaceNotFoundMessage(t *testing.T) {
 		t.Error(got)
 	}
 }
+
+func TestLoadSettingsEdges(t *testing.T) {
+	t.Parallel()
+	load := func(t *testing.T, files map[string]string) (Settings, error) {
+		d := t.TempDir()
+		writeFiles(t, d, files)
+		return LoadSettings(func(k string) string {
+			return map[string]string{EnvDaskConf: d, "HOME": t.TempDir(), EnvDaskRootConf: t.TempDir()}[k]
+		})
+	}
+	// A null coiled section, null and blank values: nothing configured.
+	s, err := load(t, map[string]string{"a.yaml": "coiled:\n", "b.yaml": "distributed: {}\n"})
+	if err != nil || s.Token != "" || s.TokenSource != "" {
+		t.Errorf("null coiled: %+v %v", s, err)
+	}
+	s, err = load(t, map[string]string{"a.yaml": "coiled:\n  token:\n  workspace: '  '\n  account: acct\n"})
+	if err != nil || s.Token != "" || s.TokenSource != "" || s.Workspace != "acct" {
+		t.Errorf("null and blank values: %+v %v", s, err)
+	}
+	// Keys are matched as dask does: case and - or _ alike.
+	s, err = load(t, map[string]string{"a.yaml": "coiled:\n  Server: https://x.example\n  TOKEN: 1.5\n"})
+	if err != nil || s.Server != "https://x.example" || s.Token != "1.5" {
+		t.Errorf("canonical keys: %+v %v", s, err)
+	}
+	// A file that cannot be read.
+	d := t.TempDir()
+	if err := os.Symlink(filepath.Join(d, "missing"), filepath.Join(d, "dangling.yaml")); err != nil {
+		t.Fatal(err)
+	}
+	_, err = LoadSettings(func(k string) string { return map[string]string{EnvDaskConf: d, "HOME": d, EnvDaskRootConf: d}[k] })
+	var ce *ConfigError
+	if !errors.As(err, &ce) || ce.Path != filepath.Join(d, "dangling.yaml") {
+		t.Errorf("dangling link: %v", err)
+	}
+	// A config path below a file.
+	f := filepath.Join(d, "file")
+	writeFiles(t, d, map[string]string{"file": "x"})
+	_, err = LoadSettings(func(k string) string {
+		return map[string]string{EnvDaskConf: filepath.Join(f, "sub"), "HOME": t.TempDir(), EnvDaskRootConf: t.TempDir()}[k]
+	})
+	if !errors.As(err, &ce) || ce.Path != filepath.Join(f, "sub") {
+		t.Errorf("below a file: %v", err)
+	}
+	if got := ConfigDir(func(k string) string { return map[string]string{EnvDaskConf: "/x/dask", "HOME": "/home/u"}[k] }); got != "/x/dask" {
+		t.Errorf("ConfigDir with DASK_CONFIG = %q", got)
+	}
+	if got := ConfigDir(func(k string) string { return map[string]string{"HOME": "/home/u"}[k] }); got != "/home/u/.config/dask" {
+		t.Errorf("ConfigDir = %q", got)
+	}
+}

@@ -449,6 +449,8 @@ func TestErrorMessages(t *testing.T) {
 		{`<html>error</html>`, ""},
 		{`plain text`, "plain text"},
 		{long, strings.Repeat("x", 200) + "…"},
+		{strings.Repeat("y", 200), strings.Repeat("y", 200)},
+		{strings.Repeat("z", 201), strings.Repeat("z", 200) + "…"},
 	} {
 		c, _, _ := statusServer(t, 400, tc.body)
 		_, err := c.Me(context.Background())
