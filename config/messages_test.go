@@ -91,6 +91,17 @@ func TestListItemMessages(t *testing.T) {
 		{"domains 500", fwd(manyDomains(500))},
 		{"domains 501", fwd(manyDomains(501))},
 		{"interface preset twice", map[string]any{"topology": "private", "interfaceEndpoints": PresetCoiled + "," + PresetCoiled}},
+		{"ports item 2 empty", map[string]any{"schedulerPorts": `["443", ""]`}},
+		{"ports item 2 boolean", map[string]any{"schedulerPorts": `[443, true]`}},
+		{"ports boundaries", map[string]any{"schedulerPorts": "0,1,65535,65536,x"}},
+		{"ports fraction", map[string]any{"schedulerPorts": []any{443.0, 1.5, 0.0}}},
+		{"integer words", map[string]any{"azs": "1e3"}},
+		{"integer negative word", map[string]any{"topology": "private", "natGateways": "-x"}},
+		{"integer infinite", map[string]any{"azs": strings.Repeat("9", 400)}},
+		{"integer 1000000", map[string]any{"topology": "private", "natGateways": "1000000"}},
+		{"integer 1000001", map[string]any{"topology": "private", "natGateways": "1000001"}},
+		{"integer negative zero", map[string]any{"topology": "private", "natGateways": -0.0}},
+		{"integer object", map[string]any{"azs": map[string]any{}}},
 		{"interface bad name twice", map[string]any{"topology": "private", "interfaceEndpoints": "lo gs,lo gs"}},
 	}
 	var got strings.Builder
