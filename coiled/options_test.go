@@ -441,3 +441,32 @@ func TestNetworkValidateEachID(t *testing.T) {
 		}
 	}
 }
+
+func TestCredentialsZonesAndURLs(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		env     map[string]string
+		missing string
+	}{
+		{map[string]string{}, EnvAWSAccessKeyID + "," + EnvAWSSecretAccessKey},
+		{map[string]string{EnvAWSSecretAccessKey: "s"}, EnvAWSAccessKeyID},
+		{map[string]string{EnvAWSAccessKeyID: "AKIA1"}, EnvAWSSecretAccessKey},
+	} {
+		_, err := AWSCredentialsFromEnv(func(k string) string { return tc.env[k] })
+		var me *MissingCredentialsError
+		if !errors.As(err, &me) || strings.Join(me.Missing, ",") != tc.missing {
+			t.Errorf("%v: %v", tc.env, err)
+		}
+	}
+	for zone, ok := range map[string]bool{"us-east-2a": true, "us-east-2z": true, "us-east-2{": false, "us-east-2`": false, "us-east-2": false, "us-east-2ab": false, "eu-west-1a": false} {
+		if ZoneInRegion(zone, "us-east-2") != ok {
+			t.Errorf("ZoneInRegion(%q) = %v", zone, !ok)
+		}
+	}
+	if ZoneInRegion("a", "") {
+		t.Error("a zone in no region")
+	}
+	if err := CheckServerURL("http://[::1"); err == nil || !strings.Contains(err.Error(), "invalid Coiled server URL") {
+		t.Errorf("unparsable URL: %v", err)
+	}
+}
