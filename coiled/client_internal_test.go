@@ -239,3 +239,18 @@ func TestRefusedIsUnwrapped(t *testing.T) {
 		t.Error("the url.Error is kept")
 	}
 }
+
+// The smallest settings are used as given, not replaced by the defaults.
+func TestTinySettings(t *testing.T) {
+	t.Parallel()
+	c := &Client{ConflictDelay: 1, RequestTimeout: 1}
+	if d, ok := c.retryDelay(&APIError{Status: http.StatusConflict, ActionRequired: "retry"}, 1); d != 1 || !ok {
+		t.Errorf("ConflictDelay 1ns: %v %v", d, ok)
+	}
+	if c.requestTimeout() != 1 || (&Client{}).requestTimeout() != DefaultRequestTimeout {
+		t.Error("RequestTimeout")
+	}
+	if d, ok := (&Client{}).retryDelay(&APIError{Status: http.StatusConflict, ActionRequired: "retry"}, 1); d != DefaultConflictDelay || !ok {
+		t.Errorf("default ConflictDelay: %v %v", d, ok)
+	}
+}
