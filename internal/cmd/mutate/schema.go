@@ -36,6 +36,10 @@ type site struct {
 	muts    []int // indexes into all
 	ranges  [][2]int
 	dropped bool
+	// cast is the type a CONST site's delta is converted to, learnt from
+	// the compiler ("as uint16 value", "mismatched types time.Duration
+	// and int").
+	cast string
 }
 
 type schemaGen struct {
@@ -101,7 +105,11 @@ func (g *schemaGen) wrap(s *site) {
 				minus = g.id(i)
 			}
 		}
-		w("(%s + __mutDelta(%d, %d))", g.src[s.start:s.end], plus, minus)
+		if s.cast != "" {
+			w("(%s + %s(__mutDelta(%d, %d)))", g.src[s.start:s.end], s.cast, plus, minus)
+		} else {
+			w("(%s + __mutDelta(%d, %d))", g.src[s.start:s.end], plus, minus)
+		}
 	case "VERDICT":
 		w("__mutSel(%d, %s, %s)", g.id(s.muts[0]), g.src[s.start:s.end], m0.alt)
 	default: // RETURN, CONTINUE, APPEND: a statement switched off
@@ -113,6 +121,23 @@ func (g *schemaGen) wrap(s *site) {
 }
 
 var helperCallRE = regexp.MustCompile(`__mut(?:Delta|Sel)\((-?\d+), (-?\d+)`)
+
+var castRE = regexp.MustCompile(`as ([\w".]+) value|mismatched types ([\w".]+) and int\)|mismatched types int and ([\w".]+)\)`)
+
+// castOf returns the Go type an error message says a constant's delta
+// must have, or "".
+func castOf(msg string) string {
+	m := castRE.FindStringSubmatch(msg)
+	if m == nil {
+		return ""
+	}
+	t := m[1] + m[2] + m[3]
+	t = strings.ReplaceAll(t, `"`, "")
+	if t == "int" || strings.Contains(t, "/") {
+		return ""
+	}
+	return t
+}
 
 var compileErrRE = regexp.MustCompile(`(?m)^(?:# \S+\n)?(\S+\.go):(\d+):(\d+): (.*)$`)
 
@@ -212,14 +237,26 @@ func __mutSel[T any](id int, orig, alt T) T {
 			return "", nil, fmt.Errorf("the schemata build still fails after %d rounds:\n%s", round, out)
 		}
 		progress := false
+		castNow := map[*site]bool{}
 		for _, e := range compileErrRE.FindAllStringSubmatch(string(out), -1) {
 			// An error that names a helper call is that call's mutants'.
 			named := false
 			for _, c := range helperCallRE.FindAllStringSubmatch(e[4], -1) {
 				for _, idText := range c[1:] {
 					id, _ := strconv.Atoi(idText)
-					if s := siteOf[id-1]; s != nil && !s.dropped {
-						s.dropped, progress, named = true, true, true
+					s := siteOf[id-1]
+					if s == nil || s.dropped {
+						continue
+					}
+					named = true
+					t := castOf(e[4])
+					switch {
+					case castNow[s]:
+						// both ids of one site named in one error
+					case t != "" && s.cast == "" && all[id-1].kind == "CONST":
+						s.cast, castNow[s], progress = t, true, true
+					default:
+						s.dropped, progress = true, true
 					}
 				}
 			}
