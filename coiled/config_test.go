@@ -270,6 +270,10 @@ func TestLoadSettingsEdges(t *testing.T) {
 	if err != nil || s.Token != "" || s.TokenSource != "" {
 		t.Errorf("null coiled: %+v %v", s, err)
 	}
+	s, err = load(t, map[string]string{"a.yaml": "coiled:\n  token: '  '\n  server:\n"})
+	if err != nil || s.Token != "" || s.TokenSource != "" || s.Server != DefaultServer || s.ServerSource != "default" {
+		t.Errorf("blank token: %+v %v", s, err)
+	}
 	s, err = load(t, map[string]string{"a.yaml": "coiled:\n  token:\n  workspace: '  '\n  account: acct\n"})
 	if err != nil || s.Token != "" || s.TokenSource != "" || s.Workspace != "acct" {
 		t.Errorf("null and blank values: %+v %v", s, err)

@@ -3,6 +3,7 @@ package coiled
 import (
 	"errors"
 	"reflect"
+	"sort"
 	"strings"
 	"testing"
 )
@@ -468,5 +469,47 @@ func TestCredentialsZonesAndURLs(t *testing.T) {
 	}
 	if err := CheckServerURL("http://[::1"); err == nil || !strings.Contains(err.Error(), "invalid Coiled server URL") {
 		t.Errorf("unparsable URL: %v", err)
+	}
+}
+
+// What is carried over, exactly: unknown top-level keys and options the
+// update does not own; never the owned ones.
+func TestPlanCarriesExactly(t *testing.T) {
+	t.Parallel()
+	cur := map[string]any{
+		"backend": "vm", "registry": map[string]any{"type": "ecr"}, "extra": map[string]any{"a": 1.0},
+		"options": map[string]any{
+			"aws_region_name": "us-east-1", "account_role": "", "credentials": map[string]any{}, "network": map[string]any{},
+			"zone": nil, "provider_name": "aws", "type": "aws_cloudbridge_backend_options",
+			"firewall_spec": nil, "spot": true,
+		},
+	}
+	p, err := PlanAWSNetwork(cur, AWSNetworkUpdate{Region: "us-east-2", Network: testNet, Credentials: testCreds})
+	if err != nil {
+		t.Fatal(err)
+	}
+	carried := append([]string(nil), p.Carried...)
+	sort.Strings(carried)
+	if want := []string{"extra", "options.firewall_spec", "options.spot", "registry.type"}; !reflect.DeepEqual(carried, want) {
+		t.Errorf("carried %q, want %q", carried, want)
+	}
+	opts := p.BackendOptions["options"].(map[string]any)
+	if fs, ok := opts["firewall_spec"].(map[string]any); !ok || len(fs) != 0 {
+		t.Errorf("firewall_spec %#v, want {}", opts["firewall_spec"])
+	}
+	if fw, ok := opts["firewall"].(map[string]any); !ok || len(fw) != 0 {
+		t.Errorf("firewall %#v, want {}", opts["firewall"])
+	}
+	if p.BackendOptions["extra"] == nil || opts["spot"] != true || opts["aws_region_name"] != "us-east-2" {
+		t.Errorf("payload %v", p.BackendOptions)
+	}
+	_, err = PlanAWSNetwork(nil, AWSNetworkUpdate{Region: "us-east-2", Network: testNet, Credentials: AWSCredentials{SecretAccessKey: "s"}})
+	var me *MissingCredentialsError
+	if !errors.As(err, &me) || strings.Join(me.Missing, ",") != EnvAWSAccessKeyID {
+		t.Errorf("secret only: %v", err)
+	}
+	_, err = PlanAWSNetwork(nil, AWSNetworkUpdate{Region: "us-east-2", Network: testNet, Credentials: AWSCredentials{AccessKeyID: "AKIA1"}})
+	if !errors.As(err, &me) || strings.Join(me.Missing, ",") != EnvAWSSecretAccessKey {
+		t.Errorf("key ID only: %v", err)
 	}
 }
