@@ -20,6 +20,15 @@ func manyDomains(n int) string {
 	return strings.Join(ds, ",")
 }
 
+// plusPorts is "1+2+…+n".
+func plusPorts(n int) string {
+	var ps []string
+	for i := 1; i <= n; i++ {
+		ps = append(ps, fmt.Sprint(i))
+	}
+	return strings.Join(ps, "+")
+}
+
 var updateMessages = flag.Bool("update-messages", false, "rewrite testdata/messages.golden")
 
 // The exact errors of malformed list items, item numbers and the absence of
@@ -102,6 +111,13 @@ func TestListItemMessages(t *testing.T) {
 		{"integer 1000001", map[string]any{"topology": "private", "natGateways": "1000001"}},
 		{"integer negative zero", map[string]any{"topology": "private", "natGateways": -0.0}},
 		{"integer object", map[string]any{"azs": map[string]any{}}},
+		{"service ports 1 and 65535", map[string]any{"endpointServices": svcA + "=1+65535"}},
+		{"service field 2 edits away", map[string]any{"endpointServices": svc(`{"serviceName":"` + svcB + `","portsxx":[443]}`)}},
+		{"service field 3 edits away", map[string]any{"endpointServices": svc(`{"serviceName":"` + svcB + `","portsxxx":[443]}`)}},
+		{"60 endpoint ports", map[string]any{"topology": "private", "interfaceEndpoints": "logs", "endpointServices": svcA + "=" + plusPorts(59)}},
+		{"61 endpoint ports", map[string]any{"topology": "private", "interfaceEndpoints": "logs", "endpointServices": svcA + "=" + plusPorts(60)}},
+		{"60 endpoint ports without interface endpoints", map[string]any{"topology": "private", "endpointServices": svcA + "=" + plusPorts(60)}},
+		{"domains URLs", fwd(".coiled.io,https://pypi.org,https:///x,https://:443")},
 		{"interface bad name twice", map[string]any{"topology": "private", "interfaceEndpoints": "lo gs,lo gs"}},
 	}
 	var got strings.Builder
