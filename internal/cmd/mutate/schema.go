@@ -139,7 +139,7 @@ func castOf(msg string) string {
 	return t
 }
 
-var compileErrRE = regexp.MustCompile(`(?m)^(?:# \S+\n)?(\S+\.go):(\d+):(\d+): (.*)$`)
+var compileErrRE = regexp.MustCompile(`(?m)^(?:# \S+\n)?(\S+\.go):(\d+):(?:(\d+):)? (.*)$`)
 
 // buildSchemata compiles the package's test binary with every mutant it
 // can switch at run time. It returns the binary and which mutants it holds.
@@ -275,6 +275,9 @@ func __mutSel[T any](id int, orig, alt T) T {
 			}
 			line, _ := strconv.Atoi(e[2])
 			col, _ := strconv.Atoi(e[3])
+			if col == 0 {
+				col = 1
+			}
 			o := offsetOf(g.b.Bytes(), line, col)
 			var best *site
 			bestLen := 0
