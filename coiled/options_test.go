@@ -513,3 +513,80 @@ func TestPlanCarriesExactly(t *testing.T) {
 		t.Errorf("key ID only: %v", err)
 	}
 }
+
+func TestPlanNetworkRegistryAndMasks(t *testing.T) {
+	t.Parallel()
+	// An old network with a key the contract does not know: dropped, said so.
+	cur := map[string]any{
+		"options": map[string]any{"provider_name": "aws", "firewall": nil,
+			"network": map[string]any{"network_id": "vpc-old", "legacy_key": 1.0, "firewall_id": "sg-old"}},
+		"registry": map[string]any{"type": "docker_hub", "account": "acme", "password": "pw", "credentials": map[string]any{}},
+	}
+	p, err := PlanAWSNetwork(cur, AWSNetworkUpdate{Region: "us-east-2", Network: testNet, Credentials: testCreds})
+	if err != nil {
+		t.Fatal(err)
+	}
+	joined := strings.Join(p.Warnings, "\n")
+	if !strings.Contains(joined, "network: dropping legacy_key from") || strings.Contains(joined, "dropping firewall_id") ||
+		!strings.Contains(joined, "registry: keeping the workspace's docker_hub registry settings") {
+		t.Errorf("warnings:\n%s", joined)
+	}
+	if want := []string{"options.firewall", "registry.account", "registry.type"}; !reflect.DeepEqual(p.Carried, want) {
+		t.Errorf("carried %q, want %q", p.Carried, want)
+	}
+	opts := p.BackendOptions["options"].(map[string]any)
+	if fw, ok := opts["firewall"].(map[string]any); !ok || len(fw) != 0 {
+		t.Errorf("firewall %#v", opts["firewall"])
+	}
+	reg := p.BackendOptions["registry"].(map[string]any)
+	if _, has := reg["password"]; has || reg["account"] != "acme" || reg["type"] != "docker_hub" {
+		t.Errorf("registry %v", reg)
+	}
+	// An ECR registry: its own keys carried, the rest set.
+	cur = map[string]any{"registry": map[string]any{"type": "ecr", "region": "us-east-1", "namespace": "team", "credentials": map[string]any{"x": "y"}}}
+	p, err = PlanAWSNetwork(cur, AWSNetworkUpdate{Region: "us-east-2", Network: testNet, Credentials: testCreds})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := []string{"registry.namespace", "registry.type"}; !reflect.DeepEqual(p.Carried, want) {
+		t.Errorf("carried %q, want %q", p.Carried, want)
+	}
+	for id, want := range map[string]string{"": "", "ABCD": "****", "ABCDE": "*BCDE", "AKIAIOSFODNN7EXAMPLE": "****************MPLE"} {
+		if got := MaskKeyID(id); got != want {
+			t.Errorf("MaskKeyID(%q) = %q, want %q", id, got, want)
+		}
+	}
+	if !contains([]string{"a", "b"}, "b") || contains([]string{"a"}, "b") {
+		t.Error("contains")
+	}
+	for s, ok := range map[string]bool{"a": false, "ab": true, strings.Repeat("x", 1224): true, strings.Repeat("x", 1225): false} {
+		if ValidExternalID(s) != ok {
+			t.Errorf("ValidExternalID(len %d) = %v", len(s), !ok)
+		}
+	}
+}
+
+func TestPythonCallFirewallSpec(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		spec    map[string]any
+		ingress bool
+		lost    string
+	}{
+		{map[string]any{"ingress": []any{}}, false, ""},
+		{map[string]any{"ingress": []any{map[string]any{"ports": []any{443.0}, "cidr": "10.0.0.0/8"}}, "egress": []any{}}, true, "egress"},
+		{map[string]any{}, false, ""},
+	} {
+		p, err := PlanAWSNetwork(map[string]any{"options": map[string]any{"firewall_spec": tc.spec}}, AWSNetworkUpdate{Region: "us-east-2", Network: testNet, Credentials: testCreds})
+		if err != nil {
+			t.Fatal(err)
+		}
+		got := PythonCall("acme", p.BackendOptions)
+		if strings.Contains(got, "ingress=") != tc.ingress {
+			t.Errorf("%v: ingress line present = %v:\n%s", tc.spec, !tc.ingress, got)
+		}
+		if (tc.lost != "") != strings.Contains(got, "cannot be passed") || (tc.lost != "" && !strings.Contains(got, "firewall_spec."+tc.lost)) {
+			t.Errorf("%v: lost keys:\n%s", tc.spec, got)
+		}
+	}
+}
