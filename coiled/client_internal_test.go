@@ -2,6 +2,7 @@ package coiled
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"net/http"
@@ -252,5 +253,63 @@ func TestTinySettings(t *testing.T) {
 	}
 	if d, ok := (&Client{}).retryDelay(&APIError{Status: http.StatusConflict, ActionRequired: "retry"}, 1); d != DefaultConflictDelay || !ok {
 		t.Errorf("default ConflictDelay: %v %v", d, ok)
+	}
+}
+
+func TestTruthy(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		v    any
+		want bool
+	}{
+		{nil, false}, {true, true}, {false, false}, {"", false}, {"x", true}, {0.0, false}, {-1.0, true}, {0.5, true},
+		{json.Number("0"), false}, {json.Number("0.0"), false}, {json.Number("1"), true}, {json.Number("-1"), true},
+		{[]any{}, false}, {[]any{0.0}, true}, {map[string]any{}, false}, {map[string]any{"a": nil}, true}, {5, true},
+	} {
+		if got := truthy(tc.v); got != tc.want {
+			t.Errorf("truthy(%#v) = %v", tc.v, got)
+		}
+	}
+}
+
+func TestCloseErrorText(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		e    CloseError
+		want string
+	}{
+		{CloseError{Code: -1, Err: errors.New("EOF")}, "websocket connection broke before Coiled said FINISHED: EOF"},
+		{CloseError{Code: 0}, "websocket closed by Coiled with code 0 before it said FINISHED"},
+		{CloseError{Code: 1011, Reason: "boom"}, "websocket closed by Coiled with code 1011 before it said FINISHED (boom)"},
+		{CloseError{Code: 4403}, "websocket closed by Coiled with code 4403 (unauthorized)"},
+	} {
+		if got := tc.e.Error(); got != tc.want {
+			t.Errorf("%+v: %q", tc.e, got)
+		}
+	}
+}
+
+func TestRoleCallErrors(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	c, _ := bodyServer(t, `{"allowed_principal": "not-an-arn", "external_id": ""}`)
+	if s, err := c.StartRoleAssumptionSetup(ctx, "acme"); s != nil || err == nil || !strings.Contains(err.Error(), "unusable") {
+		t.Errorf("bad answer: %v %v", s, err)
+	}
+	var n atomic.Int32
+	ts := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		n.Add(1)
+		w.WriteHeader(http.StatusBadRequest)
+	}))
+	defer ts.Close()
+	c2, _ := NewClient(ts.URL, "tok")
+	if s, err := c2.StartRoleAssumptionSetup(ctx, "acme"); s != nil || err == nil {
+		t.Errorf("400: %v %v", s, err)
+	}
+	if ok, err := c2.CheckRoleAssumption(ctx, "acme", "ext", "arn:aws:iam::123456789012:role/r"); ok || err == nil {
+		t.Errorf("400: %v %v", ok, err)
+	}
+	if err := c2.CompleteRoleAssumptionSetup(ctx, "acme", RoleCompletion{}); err == nil || n.Load() != 3 {
+		t.Errorf("400: %v after %d requests", err, n.Load())
 	}
 }
