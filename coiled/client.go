@@ -9,11 +9,36 @@ import (
 	"io"
 	"net/http"
 	"net/url"
+	"runtime/debug"
 	"sort"
 	"strings"
 	"syscall"
 	"time"
 )
+
+// DefaultClientVersion is the version of the official coiled client whose
+// protocol this package speaks (the one shared/coiled-api.md was checked
+// against); it is sent as the Client-Version header of every request.
+// Settings.ClientVersion (EnvClientVersion) overrides it.
+const DefaultClientVersion = "1.130.4"
+
+// UserAgent is the User-Agent of every request: coilednet/<version>, the
+// version of the main module as Go recorded it at build time ("devel" for a
+// build from a source tree).
+func UserAgent() string {
+	v := ""
+	if bi, ok := debug.ReadBuildInfo(); ok {
+		v = bi.Main.Version
+	}
+	return userAgent(v)
+}
+
+func userAgent(moduleVersion string) string {
+	if moduleVersion == "" || moduleVersion == "(devel)" {
+		moduleVersion = "devel"
+	}
+	return "coilednet/" + moduleVersion
+}
 
 // Defaults used by a Client whose fields are left zero.
 const (
@@ -38,12 +63,25 @@ type Client struct {
 	RequestTimeout time.Duration
 
 	// Attempts is how many times a read call is tried in all when it meets a
-	// transient failure (connection refused or reset, HTTP 5xx, 409 with
-	// {"action_required": "retry"}). Zero means DefaultAttempts.
+	// transient failure (connection refused or reset, HTTP 429, 500, 502,
+	// 503 or 504, 409 with {"action_required": "retry"}). Zero means
+	// DefaultAttempts. A retry whose wait would end after the context's
+	// deadline is not made.
 	Attempts int
 
+	// ClientVersion is the Client-Version header of every request and of the
+	// websocket handshake. NewClient sets DefaultClientVersion.
+	ClientVersion string
+
+	// Confirm, when true, answers a 409 {"action_required": "confirm"} by
+	// resending the same request once with the query parameter confirm=1
+	// (the user agreed beforehand, e.g. with the hook's --confirm). When
+	// false, such an answer is a *ConfirmRequiredError and nothing more is
+	// sent.
+	Confirm bool
+
 	// Backoff returns the wait before retry number n (1-based) after a
-	// connection failure or 5xx. Nil means 1s, 2s, 4s, ... capped at 10s.
+	// connection failure, 429, 500 or 502–504. Nil means 1s, 2s, 4s, ... capped at 10s.
 	Backoff func(n int) time.Duration
 
 	// ConflictDelay is the wait after a 409 {"action_required": "retry"}.
@@ -73,8 +111,9 @@ func NewClient(server, token string) (*Client, error) {
 		return nil, errors.New("the Coiled API token contains a line break")
 	}
 	return &Client{
-		server: server,
-		token:  strings.TrimSpace(token),
+		server:        server,
+		token:         strings.TrimSpace(token),
+		ClientVersion: DefaultClientVersion,
 		HTTPClient: &http.Client{
 			Transport: http.DefaultTransport.(*http.Transport).Clone(),
 			CheckRedirect: func(req *http.Request, via []*http.Request) error {
@@ -93,6 +132,28 @@ func (c *Client) Server() string { return c.server }
 // ErrTokenRejected is matched (errors.Is) by every error that means Coiled
 // refused the token: HTTP 401 or 403, or websocket close code 4403.
 var ErrTokenRejected = errors.New("token rejected")
+
+// ErrUpgradeRequired is matched (errors.Is) by an HTTP 426 answer: Coiled
+// considers the client protocol (the Client-Version header) too old.
+var ErrUpgradeRequired = errors.New("Coiled asks for a newer client protocol")
+
+// ConfirmRequiredError is a 409 {"action_required": "confirm"}: Coiled asks
+// the user to confirm Detail before it acts. Nothing more was sent; with
+// Client.Confirm the request is resent once with confirm=1.
+type ConfirmRequiredError struct {
+	Method, Path string
+	// Detail is the server's question (the body's detail or message).
+	Detail string
+}
+
+// Error implements the error interface.
+func (e *ConfirmRequiredError) Error() string {
+	d := e.Detail
+	if d == "" {
+		d = "(Coiled gave no text)"
+	}
+	return fmt.Sprintf("%s %s: Coiled asks for a confirmation: %s", e.Method, e.Path, d)
+}
 
 // APIError is an HTTP answer Coiled gave with an error status.
 type APIError struct {
@@ -116,9 +177,16 @@ func (e *APIError) Error() string {
 	return msg
 }
 
-// Is makes errors.Is(err, ErrTokenRejected) true for 401 and 403.
+// Is makes errors.Is(err, ErrTokenRejected) true for 401 and 403, and
+// errors.Is(err, ErrUpgradeRequired) true for 426.
 func (e *APIError) Is(target error) bool {
-	return target == ErrTokenRejected && (e.Status == http.StatusUnauthorized || e.Status == http.StatusForbidden)
+	switch target {
+	case ErrTokenRejected:
+		return e.Status == http.StatusUnauthorized || e.Status == http.StatusForbidden
+	case ErrUpgradeRequired:
+		return e.Status == http.StatusUpgradeRequired
+	}
+	return false
 }
 
 // TransportError is a request that got no HTTP answer (connection refused or
@@ -261,7 +329,41 @@ func ChooseWorkspace(username string, memberships []Membership) (slug, reason st
 			return m.Slug, "the workspace named after user " + username, nil
 		}
 	}
+	for _, m := range memberships {
+		if m.Slug != "" && m.Slug == strings.ToLower(username) {
+			return m.Slug, "the workspace named after user " + username + " (lower-cased)", nil
+		}
+	}
 	return "", "", &NoWorkspaceError{Username: username, Available: slugs(memberships)}
+}
+
+// WorkspaceNameError is an explicit workspace that is the name of a
+// membership, not its slug: Coiled's calls take the slug.
+type WorkspaceNameError struct {
+	Given, Slug string
+}
+
+// Error implements the error interface.
+func (e *WorkspaceNameError) Error() string {
+	return fmt.Sprintf("workspace %q is the name of workspace %s, not its slug: use the slug %s", e.Given, e.Slug, e.Slug)
+}
+
+// CheckWorkspace checks an explicit workspace against the memberships, as
+// the coiled client does: a slug is returned as is; a membership's name is a
+// *WorkspaceNameError naming its slug; anything else a
+// *WorkspaceNotFoundError listing the slugs.
+func CheckWorkspace(explicit string, memberships []Membership) (string, error) {
+	for _, m := range memberships {
+		if m.Slug == explicit {
+			return m.Slug, nil
+		}
+	}
+	for _, m := range memberships {
+		if m.Slug != "" && m.Name != "" && strings.EqualFold(m.Name, explicit) {
+			return "", &WorkspaceNameError{Given: explicit, Slug: m.Slug}
+		}
+	}
+	return "", &WorkspaceNotFoundError{Workspace: explicit, Available: slugs(memberships)}
 }
 
 func slugs(ms []Membership) []string {
@@ -275,15 +377,20 @@ func slugs(ms []Membership) []string {
 	return out
 }
 
-// ResolveWorkspace returns explicit when it is not empty; otherwise it lists
-// the memberships and applies ChooseWorkspace for user.
+// ResolveWorkspace lists the memberships; it checks explicit against them
+// when it is not empty (CheckWorkspace), else applies ChooseWorkspace for
+// user.
 func (c *Client) ResolveWorkspace(ctx context.Context, explicit string, user *User) (slug, reason string, err error) {
-	if explicit != "" {
-		return explicit, "configured", nil
-	}
 	ms, err := c.Memberships(ctx)
 	if err != nil {
 		return "", "", err
+	}
+	if explicit != "" {
+		slug, err := CheckWorkspace(explicit, ms)
+		if err != nil {
+			return "", "", err
+		}
+		return slug, "configured", nil
 	}
 	username := ""
 	if user != nil {
@@ -382,8 +489,13 @@ func (c *Client) callJSON(ctx context.Context, method, path string, body, out an
 		attempts = DefaultAttempts
 	}
 	var lastErr error
+	confirmed := false
 	for n := 1; ; n++ {
-		answer, err := c.requestOnce(ctx, method, path, payload)
+		target := path
+		if confirmed {
+			target += "?confirm=1"
+		}
+		answer, err := c.requestOnce(ctx, method, target, payload)
 		if err == nil {
 			if out == nil || len(bytes.TrimSpace(answer)) == 0 && method != http.MethodGet {
 				return nil
@@ -396,8 +508,21 @@ func (c *Client) callJSON(ctx context.Context, method, path string, body, out an
 			return nil
 		}
 		lastErr = err
+		var apiErr *APIError
+		if errors.As(err, &apiErr) && apiErr.Status == http.StatusConflict && apiErr.ActionRequired == "confirm" {
+			if !c.Confirm || confirmed {
+				return &ConfirmRequiredError{Method: method, Path: path, Detail: apiErr.Message}
+			}
+			c.logf("%s %s: Coiled asks for a confirmation; confirmed beforehand, resending with confirm=1", method, path)
+			confirmed = true
+			continue
+		}
 		delay, retry := c.retryDelay(err, n)
 		if !retry || n >= attempts || ctx.Err() != nil {
+			return lastErr
+		}
+		if deadline, ok := ctx.Deadline(); ok && time.Until(deadline) < delay {
+			c.logf("%s %s failed (%v); no time left for a retry in %s", method, path, err, delay)
 			return lastErr
 		}
 		c.logf("%s %s failed (%v); retry %d/%d in %s", method, path, err, n, attempts-1, delay)
@@ -405,6 +530,17 @@ func (c *Client) callJSON(ctx context.Context, method, path string, body, out an
 			return lastErr
 		}
 	}
+}
+
+// retriedStatus are the HTTP statuses retried with backoff: those the coiled
+// client retries (429, 502, 503, 504) and 500, which this package always
+// retried. Other 4xx are never retried.
+var retriedStatus = map[int]bool{
+	http.StatusTooManyRequests:     true,
+	http.StatusInternalServerError: true,
+	http.StatusBadGateway:          true,
+	http.StatusServiceUnavailable:  true,
+	http.StatusGatewayTimeout:      true,
 }
 
 // retryDelay says whether err is transient and how long to wait.
@@ -417,7 +553,7 @@ func (c *Client) retryDelay(err error, n int) (time.Duration, bool) {
 				return c.ConflictDelay, true
 			}
 			return DefaultConflictDelay, true
-		case apiErr.Status >= 500:
+		case retriedStatus[apiErr.Status]:
 			return c.backoff(n), true
 		}
 		return 0, false
@@ -446,7 +582,7 @@ func (c *Client) requestOnce(ctx context.Context, method, path string, payload [
 	if err != nil {
 		return nil, fmt.Errorf("%s %s: %v", method, path, err)
 	}
-	req.Header.Set("Authorization", AuthorizationHeader(c.token))
+	req.Header = c.header()
 	req.Header.Set("Accept", "application/json")
 	if payload != nil {
 		req.Header.Set("Content-Type", "application/json")
@@ -479,6 +615,20 @@ func (c *Client) requestOnce(ctx context.Context, method, path string, payload [
 		return nil, &APIError{Method: method, Path: path, Status: resp.StatusCode, Message: msg, ActionRequired: action}
 	}
 	return body, nil
+}
+
+// header returns the headers every request and the websocket handshake
+// carry: Authorization, Client-Version and User-Agent.
+func (c *Client) header() http.Header {
+	h := http.Header{}
+	h.Set("Authorization", AuthorizationHeader(c.token))
+	v := c.ClientVersion
+	if v == "" {
+		v = DefaultClientVersion
+	}
+	h.Set("Client-Version", v)
+	h.Set("User-Agent", UserAgent())
+	return h
 }
 
 func unwrapURLError(err error) error {

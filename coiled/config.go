@@ -7,6 +7,8 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"regexp"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -25,7 +27,16 @@ const (
 	EnvWorkspace = "DASK_COILED__WORKSPACE"
 	EnvAccount   = "DASK_COILED__ACCOUNT"
 	EnvDaskConf  = "DASK_CONFIG"
+	// EnvDaskRootConf replaces /etc/dask, the first folder dask reads.
+	EnvDaskRootConf = "DASK_ROOT_CONFIG"
+	// EnvClientVersion overrides the Client-Version header (the version of
+	// the coiled client whose protocol is spoken; DefaultClientVersion).
+	EnvClientVersion = "COILEDNET_CLIENT_VERSION"
 )
+
+// DefaultDaskRootConfig is the first folder dask reads when DASK_ROOT_CONFIG
+// is not set.
+const DefaultDaskRootConfig = "/etc/dask"
 
 // Settings is the Coiled server, token and workspace, resolved from the
 // environment and the dask config files, and where each came from.
@@ -46,6 +57,10 @@ type Settings struct {
 
 	// ConfigFiles lists the dask config files that were read, in merge order.
 	ConfigFiles []string
+
+	// ClientVersion is the Client-Version to send: $COILEDNET_CLIENT_VERSION,
+	// else DefaultClientVersion.
+	ClientVersion string
 }
 
 // ConfigError reports a dask config file that cannot be read or parsed.
@@ -60,40 +75,105 @@ func (e *ConfigError) Error() string { return fmt.Sprintf("dask config %s: %v", 
 // Unwrap returns the underlying error.
 func (e *ConfigError) Unwrap() error { return e.Err }
 
-// ConfigDir returns the directory (or file) the dask config is read from:
-// $DASK_CONFIG when set, else ~/.config/dask. env looks up environment
-// variables (os.Getenv in production); HOME comes from env too, falling back to
-// the process's home directory.
+// ConfigDir returns the directory (or file) `coiled login` writes the dask
+// config to: $DASK_CONFIG when set, else ~/.config/dask. env looks up
+// environment variables (os.Getenv in production); HOME comes from env too,
+// falling back to the process's home directory.
 func ConfigDir(env func(string) string) string {
 	if d := env(EnvDaskConf); d != "" {
 		return d
 	}
+	return filepath.Join(homeDir(env), ".config", "dask")
+}
+
+func homeDir(env func(string) string) string {
 	home := env("HOME")
 	if home == "" {
 		home, _ = os.UserHomeDir()
 	}
-	return filepath.Join(home, ".config", "dask")
+	return home
 }
 
+// PythonPrefix is what this Go program takes for the sys.prefix of the
+// Python that would run the coiled client: $VIRTUAL_ENV when a virtualenv
+// is active, else $CONDA_PREFIX when a conda environment is active, else ""
+// (no prefix folder is read: a system Python's prefix, e.g. /usr, cannot be
+// known without running Python).
+func PythonPrefix(env func(string) string) string {
+	if p := env("VIRTUAL_ENV"); p != "" {
+		return p
+	}
+	return env("CONDA_PREFIX")
+}
+
+// ConfigDirs returns every folder (or file) dask reads its config from, in
+// dask's order, later ones winning: $DASK_ROOT_CONFIG (default /etc/dask),
+// <PythonPrefix>/etc/dask, ~/.config/dask, then $DASK_CONFIG. A path listed
+// twice is read once, at its last place, as dask does.
+func ConfigDirs(env func(string) string) []string {
+	root := env(EnvDaskRootConf)
+	if root == "" {
+		root = DefaultDaskRootConfig
+	}
+	dirs := []string{root}
+	if p := PythonPrefix(env); p != "" {
+		dirs = append(dirs, filepath.Join(p, "etc", "dask"))
+	}
+	dirs = append(dirs, filepath.Join(homeDir(env), ".config", "dask"))
+	if d := env(EnvDaskConf); d != "" {
+		dirs = append(dirs, d)
+	}
+	var out []string
+	for i, d := range dirs {
+		if !slices.Contains(dirs[i+1:], d) {
+			out = append(out, d)
+		}
+	}
+	return out
+}
+
+var clientVersionRE = regexp.MustCompile(`^[0-9A-Za-z][0-9A-Za-z.+_-]{0,63}$`)
+
 // LoadSettings resolves the Coiled server, token and configured workspace the
-// way the coiled client does: every *.yaml/*.yml file in ConfigDir(env) is
-// read in name order and deep-merged (later files win), then the
-// DASK_COILED__SERVER/TOKEN/WORKSPACE/ACCOUNT environment variables override
-// the files. A missing config directory is not an error; an unreadable or
-// malformed file is a *ConfigError. The server is normalized with
-// NormalizeServer but not checked for transport security (see
-// CheckServerURL).
+// way the coiled client does: every *.yaml/*.yml/*.json file of each folder of
+// ConfigDirs(env) is read (a folder's files in name order) and deep-merged,
+// later files winning, then the DASK_COILED__SERVER/TOKEN/WORKSPACE/ACCOUNT
+// environment variables override the files. A missing folder is not an error;
+// an unreadable or malformed file is a *ConfigError. The server is normalized
+// with NormalizeServer but not checked for transport security (see
+// CheckServerURL). It also reads COILEDNET_CLIENT_VERSION.
 func LoadSettings(env func(string) string) (Settings, error) {
 	var s Settings
-	merged, files, err := loadDaskConfig(ConfigDir(env))
-	s.ConfigFiles = files
-	if err != nil {
-		return s, err
+	s.ClientVersion = DefaultClientVersion
+	if v := strings.TrimSpace(env(EnvClientVersion)); v != "" {
+		if !clientVersionRE.MatchString(v) {
+			return s, fmt.Errorf("%s %q is not a version: accepted are 1 to 64 letters, digits and . + _ - (e.g. %s)", EnvClientVersion, v, DefaultClientVersion)
+		}
+		s.ClientVersion = v
+	}
+	merged := map[string]any{}
+	sources := map[string]string{}
+	for _, dir := range ConfigDirs(env) {
+		docs, files, err := loadDaskConfig(dir)
+		s.ConfigFiles = append(s.ConfigFiles, files...)
+		if err != nil {
+			return s, err
+		}
+		for _, d := range docs {
+			raw, ok := d.m["coiled"]
+			cfg, isMap := raw.(map[string]any)
+			if ok && raw != nil && !isMap {
+				return s, &ConfigError{Path: d.file, Err: errors.New(`"coiled" must be a mapping`)}
+			}
+			for _, key := range []string{"server", "token", "workspace", "account"} {
+				if v, ok := lookupKey(cfg, key); ok && v != nil {
+					sources[key] = d.file
+				}
+			}
+			deepMerge(merged, d.m)
+		}
 	}
 	coiledCfg, _ := merged["coiled"].(map[string]any)
-	if raw, ok := merged["coiled"]; ok && raw != nil && coiledCfg == nil {
-		return s, &ConfigError{Path: ConfigDir(env), Err: errors.New(`"coiled" must be a mapping`)}
-	}
 	fileValue := func(key string) (string, string) {
 		v, ok := lookupKey(coiledCfg, key)
 		if !ok || v == nil {
@@ -103,7 +183,7 @@ func LoadSettings(env func(string) string) (Settings, error) {
 		if str == "" {
 			return "", ""
 		}
-		return str, "coiled." + key + " in the dask config (" + ConfigDir(env) + ")"
+		return str, "coiled." + key + " in the dask config file " + sources[key]
 	}
 	pick := func(envName, key string) (string, string) {
 		if v := strings.TrimSpace(env(envName)); v != "" {
@@ -157,14 +237,18 @@ func scalarString(v any) string {
 	}
 }
 
-// loadDaskConfig reads and deep-merges every *.yaml/*.yml in dir (or dir
-// itself when it is a file).
-func loadDaskConfig(dir string) (map[string]any, []string, error) {
-	merged := map[string]any{}
+type daskDoc struct {
+	file string
+	m    map[string]any
+}
+
+// loadDaskConfig reads every *.yaml/*.yml/*.json in dir (or dir itself when
+// it is a file), in name order.
+func loadDaskConfig(dir string) ([]daskDoc, []string, error) {
 	info, err := os.Stat(dir)
 	if err != nil {
 		if errors.Is(err, os.ErrNotExist) {
-			return merged, nil, nil
+			return nil, nil, nil
 		}
 		return nil, nil, &ConfigError{Path: dir, Err: err}
 	}
@@ -175,16 +259,18 @@ func loadDaskConfig(dir string) (map[string]any, []string, error) {
 			return nil, nil, &ConfigError{Path: dir, Err: err}
 		}
 		for _, e := range entries {
-			name := e.Name()
-			if e.IsDir() || !(strings.HasSuffix(name, ".yaml") || strings.HasSuffix(name, ".yml")) {
-				continue
+			switch strings.ToLower(filepath.Ext(e.Name())) {
+			case ".yaml", ".yml", ".json":
+				if !e.IsDir() {
+					files = append(files, filepath.Join(dir, e.Name()))
+				}
 			}
-			files = append(files, filepath.Join(dir, name))
 		}
 		sort.Strings(files)
 	} else {
 		files = []string{dir}
 	}
+	var docs []daskDoc
 	for _, f := range files {
 		data, err := os.ReadFile(f)
 		if err != nil {
@@ -201,9 +287,9 @@ func loadDaskConfig(dir string) (map[string]any, []string, error) {
 		if !ok {
 			return nil, files, &ConfigError{Path: f, Err: errors.New("top level must be a mapping")}
 		}
-		deepMerge(merged, m)
+		docs = append(docs, daskDoc{file: f, m: m})
 	}
-	return merged, files, nil
+	return docs, files, nil
 }
 
 func normalizeYAML(v any) any {

@@ -4,6 +4,8 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
+	"reflect"
+	"strings"
 	"testing"
 )
 
@@ -50,7 +52,7 @@ func TestLoadSettings(t *testing.T) {
 			t.Parallel()
 			dir := t.TempDir()
 			writeFiles(t, dir, tc.files)
-			env := map[string]string{EnvDaskConf: dir}
+			env := map[string]string{EnvDaskConf: dir, "HOME": t.TempDir(), EnvDaskRootConf: t.TempDir()}
 			for k, v := range tc.env {
 				env[k] = v
 			}
@@ -75,14 +77,16 @@ func TestLoadSettingsHomeAndFileAndErrors(t *testing.T) {
 		t.Fatal(err)
 	}
 	writeFiles(t, filepath.Join(home, ".config", "dask"), map[string]string{"coiled.yaml": "coiled:\n  token: homefile\n"})
-	s, err := LoadSettings(func(k string) string { return map[string]string{"HOME": home}[k] })
+	s, err := LoadSettings(func(k string) string { return map[string]string{"HOME": home, EnvDaskRootConf: t.TempDir()}[k] })
 	if err != nil || s.Token != "homefile" {
 		t.Errorf("~/.config/dask: %+v %v", s, err)
 	}
 
 	dir := t.TempDir()
 	writeFiles(t, dir, map[string]string{"one.yaml": "coiled:\n  token: single\n"})
-	s, err = LoadSettings(func(k string) string { return map[string]string{EnvDaskConf: filepath.Join(dir, "one.yaml")}[k] })
+	s, err = LoadSettings(func(k string) string {
+		return map[string]string{EnvDaskConf: filepath.Join(dir, "one.yaml"), "HOME": t.TempDir(), EnvDaskRootConf: t.TempDir()}[k]
+	})
 	if err != nil || s.Token != "single" {
 		t.Errorf("DASK_CONFIG as a file: %+v %v", s, err)
 	}
@@ -94,9 +98,9 @@ func TestLoadSettingsHomeAndFileAndErrors(t *testing.T) {
 	} {
 		d := t.TempDir()
 		writeFiles(t, d, map[string]string{name: body})
-		_, err := LoadSettings(func(k string) string { return map[string]string{EnvDaskConf: d}[k] })
+		_, err := LoadSettings(func(k string) string { return map[string]string{EnvDaskConf: d, "HOME": d, EnvDaskRootConf: d}[k] })
 		var ce *ConfigError
-		if !errors.As(err, &ce) {
+		if !errors.As(err, &ce) || ce.Path != filepath.Join(d, name) {
 			t.Errorf("%s: err = %v, want *ConfigError", name, err)
 		}
 	}
@@ -145,5 +149,163 @@ func TestAuthorizationHeader(t *testing.T) {
 	}
 	if got := AuthorizationHeader("abc123"); got != "Token abc123" {
 		t.Error(got)
+	}
+}
+
+// Issue 22: every folder dask reads, in dask's order, later ones winning.
+func TestConfigDirsInDaskOrder(t *testing.T) {
+	t.Parallel()
+	base := t.TempDir()
+	dir := func(name string) string {
+		d := filepath.Join(base, name)
+		if err := os.MkdirAll(d, 0o755); err != nil {
+			t.Fatal(err)
+		}
+		return d
+	}
+	root, venv, conda, home, daskConfig := dir("root"), dir("venv"), dir("conda"), dir("home"), dir("dask-config")
+	env := map[string]string{EnvDaskRootConf: root, "VIRTUAL_ENV": venv, "CONDA_PREFIX": conda, "HOME": home, EnvDaskConf: daskConfig}
+	get := func(k string) string { return env[k] }
+	want := []string{root, filepath.Join(venv, "etc", "dask"), filepath.Join(home, ".config", "dask"), daskConfig}
+	if got := ConfigDirs(get); !reflect.DeepEqual(got, want) {
+		t.Errorf("ConfigDirs = %q, want %q", got, want)
+	}
+	for _, d := range want {
+		if err := os.MkdirAll(d, 0o755); err != nil {
+			t.Fatal(err)
+		}
+	}
+	writeFiles(t, filepath.Join(conda, "etc"), nil)
+	writeFiles(t, root, map[string]string{"a.yaml": "coiled:\n  server: https://root.example\n  token: root-token\n  workspace: rootws\n  account: rootacct\n"})
+	writeFiles(t, want[1], map[string]string{"b.yml": "coiled:\n  token: venv-token\n"})
+	writeFiles(t, want[2], map[string]string{"coiled.yaml": "coiled:\n  token: home-token\n  workspace: homews\n"})
+	writeFiles(t, daskConfig, map[string]string{"other.json": `{"coiled": {"workspace": "jsonws"}}`, "x.txt": "coiled:\n  token: nope\n"})
+	s, err := LoadSettings(get)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if s.Server != "https://root.example" || s.Token != "home-token" || s.Workspace != "jsonws" {
+		t.Errorf("got server=%q token=%q workspace=%q", s.Server, s.Token, s.Workspace)
+	}
+	if s.TokenSource != "coiled.token in the dask config file "+filepath.Join(want[2], "coiled.yaml") ||
+		s.ServerSource != "coiled.server in the dask config file "+filepath.Join(root, "a.yaml") ||
+		s.WorkspaceSource != "coiled.workspace in the dask config file "+filepath.Join(daskConfig, "other.json") {
+		t.Errorf("sources %q, %q, %q", s.TokenSource, s.ServerSource, s.WorkspaceSource)
+	}
+	wantFiles := []string{filepath.Join(root, "a.yaml"), filepath.Join(want[1], "b.yml"), filepath.Join(want[2], "coiled.yaml"), filepath.Join(daskConfig, "other.json")}
+	if !reflect.DeepEqual(s.ConfigFiles, wantFiles) {
+		t.Errorf("ConfigFiles %q, want %q", s.ConfigFiles, wantFiles)
+	}
+	if s.ClientVersion != DefaultClientVersion {
+		t.Errorf("ClientVersion %q", s.ClientVersion)
+	}
+
+	// Without VIRTUAL_ENV the conda prefix is read; without DASK_ROOT_CONFIG
+	// /etc/dask; a folder named twice is read once, at its last place.
+	delete(env, "VIRTUAL_ENV")
+	delete(env, EnvDaskRootConf)
+	env[EnvDaskConf] = want[2]
+	if got, w := ConfigDirs(get), []string{DefaultDaskRootConfig, filepath.Join(conda, "etc", "dask"), want[2]}; !reflect.DeepEqual(got, w) {
+		t.Errorf("ConfigDirs = %q, want %q", got, w)
+	}
+	delete(env, "CONDA_PREFIX")
+	delete(env, EnvDaskConf)
+	if got, w := ConfigDirs(get), []string{DefaultDaskRootConfig, want[2]}; !reflect.DeepEqual(got, w) {
+		t.Errorf("ConfigDirs = %q, want %q", got, w)
+	}
+	if PythonPrefix(get) != "" {
+		t.Error("a prefix without VIRTUAL_ENV or CONDA_PREFIX")
+	}
+}
+
+func TestClientVersionSetting(t *testing.T) {
+	t.Parallel()
+	d := t.TempDir()
+	for v, ok := range map[string]bool{"1.131.0": true, " 2.0.0.dev1 ": true, "1.0\r\nX: y": false, "1 0": false, "-1": false, strings.Repeat("1", 65): false} {
+		s, err := LoadSettings(func(k string) string {
+			return map[string]string{EnvClientVersion: v, "HOME": d, EnvDaskRootConf: d, EnvDaskConf: d}[k]
+		})
+		if ok && (err != nil || s.ClientVersion != strings.TrimSpace(v)) {
+			t.Errorf("%q: %q %v", v, s.ClientVersion, err)
+		}
+		if !ok && (err == nil || !strings.Contains(err.Error(), EnvClientVersion)) {
+			t.Errorf("%q accepted: %v", v, err)
+		}
+	}
+}
+
+func TestUserAgent(t *testing.T) {
+	t.Parallel()
+	for in, want := range map[string]string{"": "coilednet/devel", "(devel)": "coilednet/devel", "v1.2.3": "coilednet/v1.2.3"} {
+		if got := userAgent(in); got != want {
+			t.Errorf("userAgent(%q) = %q, want %q", in, got, want)
+		}
+	}
+	if !strings.HasPrefix(UserAgent(), "coilednet/") {
+		t.Error(UserAgent())
+	}
+}
+
+func TestWorkspaceNotFoundMessage(t *testing.T) {
+	t.Parallel()
+	if got := (&WorkspaceNotFoundError{Workspace: "x"}).Error(); !strings.HasSuffix(got, "this token is not a member of any workspace") {
+		t.Error(got)
+	}
+	if got := (&WorkspaceNotFoundError{Workspace: "x", Available: []string{"a"}}).Error(); !strings.HasSuffix(got, "workspaces this token can use: a") {
+		t.Error(got)
+	}
+}
+
+func TestLoadSettingsEdges(t *testing.T) {
+	t.Parallel()
+	load := func(t *testing.T, files map[string]string) (Settings, error) {
+		d := t.TempDir()
+		writeFiles(t, d, files)
+		return LoadSettings(func(k string) string {
+			return map[string]string{EnvDaskConf: d, "HOME": t.TempDir(), EnvDaskRootConf: t.TempDir()}[k]
+		})
+	}
+	// A null coiled section, null and blank values: nothing configured.
+	s, err := load(t, map[string]string{"a.yaml": "coiled:\n", "b.yaml": "distributed: {}\n"})
+	if err != nil || s.Token != "" || s.TokenSource != "" {
+		t.Errorf("null coiled: %+v %v", s, err)
+	}
+	s, err = load(t, map[string]string{"a.yaml": "coiled:\n  token: '  '\n  server:\n"})
+	if err != nil || s.Token != "" || s.TokenSource != "" || s.Server != DefaultServer || s.ServerSource != "default" {
+		t.Errorf("blank token: %+v %v", s, err)
+	}
+	s, err = load(t, map[string]string{"a.yaml": "coiled:\n  token:\n  workspace: '  '\n  account: acct\n"})
+	if err != nil || s.Token != "" || s.TokenSource != "" || s.Workspace != "acct" {
+		t.Errorf("null and blank values: %+v %v", s, err)
+	}
+	// Keys are matched as dask does: case and - or _ alike.
+	s, err = load(t, map[string]string{"a.yaml": "coiled:\n  Server: https://x.example\n  TOKEN: 1.5\n"})
+	if err != nil || s.Server != "https://x.example" || s.Token != "1.5" {
+		t.Errorf("canonical keys: %+v %v", s, err)
+	}
+	// A file that cannot be read.
+	d := t.TempDir()
+	if err := os.Symlink(filepath.Join(d, "missing"), filepath.Join(d, "dangling.yaml")); err != nil {
+		t.Fatal(err)
+	}
+	_, err = LoadSettings(func(k string) string { return map[string]string{EnvDaskConf: d, "HOME": d, EnvDaskRootConf: d}[k] })
+	var ce *ConfigError
+	if !errors.As(err, &ce) || ce.Path != filepath.Join(d, "dangling.yaml") {
+		t.Errorf("dangling link: %v", err)
+	}
+	// A config path below a file.
+	f := filepath.Join(d, "file")
+	writeFiles(t, d, map[string]string{"file": "x"})
+	_, err = LoadSettings(func(k string) string {
+		return map[string]string{EnvDaskConf: filepath.Join(f, "sub"), "HOME": t.TempDir(), EnvDaskRootConf: t.TempDir()}[k]
+	})
+	if !errors.As(err, &ce) || ce.Path != filepath.Join(f, "sub") {
+		t.Errorf("below a file: %v", err)
+	}
+	if got := ConfigDir(func(k string) string { return map[string]string{EnvDaskConf: "/x/dask", "HOME": "/home/u"}[k] }); got != "/x/dask" {
+		t.Errorf("ConfigDir with DASK_CONFIG = %q", got)
+	}
+	if got := ConfigDir(func(k string) string { return map[string]string{"HOME": "/home/u"}[k] }); got != "/home/u/.config/dask" {
+		t.Errorf("ConfigDir = %q", got)
 	}
 }

@@ -3,6 +3,7 @@ package coiled
 import (
 	"errors"
 	"reflect"
+	"sort"
 	"strings"
 	"testing"
 )
@@ -385,6 +386,207 @@ func TestValidRoleARN(t *testing.T) {
 	} {
 		if got := ValidRoleARN(s); got != want {
 			t.Errorf("ValidRoleARN(%q) = %v", s, got)
+		}
+	}
+}
+
+// Gap 8: a true boolean is printed True, and every network line is there.
+func TestPythonCallTrueAndNetwork(t *testing.T) {
+	t.Parallel()
+	n := testNet
+	n.GiveWorkersPublicIP = true
+	p, err := PlanAWSNetwork(nil, AWSNetworkUpdate{Region: "us-east-2", Network: n, Credentials: testCreds})
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := PythonCall("acme", p.BackendOptions)
+	want := "    network={\n" +
+		`        "network_id": "` + n.NetworkID + "\",\n" +
+		`        "scheduler_subnet_id": "` + n.SchedulerSubnetID + "\",\n" +
+		`        "worker_subnet_id": "` + n.WorkerSubnetID + "\",\n" +
+		`        "scheduler_firewall_id": "` + n.SchedulerFirewallID + "\",\n" +
+		`        "firewall_id": "` + n.FirewallID + "\",\n" +
+		`        "give_workers_public_ip": True,` + "\n    },\n"
+	if !strings.Contains(got, want) {
+		t.Errorf("python call lacks\n%s\nin\n%s", want, got)
+	}
+	if pyLiteral(true) != "True" || pyLiteral(false) != "False" || pyLiteral(nil) != "None" {
+		t.Error("pyLiteral booleans")
+	}
+}
+
+// Gap 10: each ID check of Network.Validate is needed.
+func TestNetworkValidateEachID(t *testing.T) {
+	t.Parallel()
+	good := Network{NetworkID: "vpc-1", SchedulerSubnetID: "subnet-1", WorkerSubnetID: "subnet-2", SchedulerFirewallID: "sg-1", FirewallID: "sg-2"}
+	if err := good.Validate(); err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		key string
+		set func(n *Network, v string)
+	}{
+		{"network_id", func(n *Network, v string) { n.NetworkID = v }},
+		{"scheduler_subnet_id", func(n *Network, v string) { n.SchedulerSubnetID = v }},
+		{"worker_subnet_id", func(n *Network, v string) { n.WorkerSubnetID = v }},
+		{"scheduler_firewall_id", func(n *Network, v string) { n.SchedulerFirewallID = v }},
+		{"firewall_id", func(n *Network, v string) { n.FirewallID = v }},
+	} {
+		for _, bad := range []string{"", "x-1", "arn:aws:ec2:us-east-2:123456789012:vpc/vpc-1", "vpc-", "subnet-", "sg-", "sg-1 2", "sg-1/2", "sg-1\t"} {
+			n := good
+			tc.set(&n, bad)
+			err := n.Validate()
+			if err == nil || !strings.Contains(err.Error(), tc.key+" ") {
+				t.Errorf("%s=%q: err = %v", tc.key, bad, err)
+			}
+		}
+	}
+}
+
+func TestCredentialsZonesAndURLs(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		env     map[string]string
+		missing string
+	}{
+		{map[string]string{}, EnvAWSAccessKeyID + "," + EnvAWSSecretAccessKey},
+		{map[string]string{EnvAWSSecretAccessKey: "s"}, EnvAWSAccessKeyID},
+		{map[string]string{EnvAWSAccessKeyID: "AKIA1"}, EnvAWSSecretAccessKey},
+	} {
+		_, err := AWSCredentialsFromEnv(func(k string) string { return tc.env[k] })
+		var me *MissingCredentialsError
+		if !errors.As(err, &me) || strings.Join(me.Missing, ",") != tc.missing {
+			t.Errorf("%v: %v", tc.env, err)
+		}
+	}
+	for zone, ok := range map[string]bool{"us-east-2a": true, "us-east-2z": true, "us-east-2{": false, "us-east-2`": false, "us-east-2": false, "us-east-2ab": false, "eu-west-1a": false} {
+		if ZoneInRegion(zone, "us-east-2") != ok {
+			t.Errorf("ZoneInRegion(%q) = %v", zone, !ok)
+		}
+	}
+	if ZoneInRegion("a", "") {
+		t.Error("a zone in no region")
+	}
+	if err := CheckServerURL("http://[::1"); err == nil || !strings.Contains(err.Error(), "invalid Coiled server URL") {
+		t.Errorf("unparsable URL: %v", err)
+	}
+}
+
+// What is carried over, exactly: unknown top-level keys and options the
+// update does not own; never the owned ones.
+func TestPlanCarriesExactly(t *testing.T) {
+	t.Parallel()
+	cur := map[string]any{
+		"backend": "vm", "registry": map[string]any{"type": "ecr"}, "extra": map[string]any{"a": 1.0},
+		"options": map[string]any{
+			"aws_region_name": "us-east-1", "account_role": "", "credentials": map[string]any{}, "network": map[string]any{},
+			"zone": nil, "provider_name": "aws", "type": "aws_cloudbridge_backend_options",
+			"firewall_spec": nil, "spot": true,
+		},
+	}
+	p, err := PlanAWSNetwork(cur, AWSNetworkUpdate{Region: "us-east-2", Network: testNet, Credentials: testCreds})
+	if err != nil {
+		t.Fatal(err)
+	}
+	carried := append([]string(nil), p.Carried...)
+	sort.Strings(carried)
+	if want := []string{"extra", "options.firewall_spec", "options.spot", "registry.type"}; !reflect.DeepEqual(carried, want) {
+		t.Errorf("carried %q, want %q", carried, want)
+	}
+	opts := p.BackendOptions["options"].(map[string]any)
+	if fs, ok := opts["firewall_spec"].(map[string]any); !ok || len(fs) != 0 {
+		t.Errorf("firewall_spec %#v, want {}", opts["firewall_spec"])
+	}
+	if fw, ok := opts["firewall"].(map[string]any); !ok || len(fw) != 0 {
+		t.Errorf("firewall %#v, want {}", opts["firewall"])
+	}
+	if p.BackendOptions["extra"] == nil || opts["spot"] != true || opts["aws_region_name"] != "us-east-2" {
+		t.Errorf("payload %v", p.BackendOptions)
+	}
+	_, err = PlanAWSNetwork(nil, AWSNetworkUpdate{Region: "us-east-2", Network: testNet, Credentials: AWSCredentials{SecretAccessKey: "s"}})
+	var me *MissingCredentialsError
+	if !errors.As(err, &me) || strings.Join(me.Missing, ",") != EnvAWSAccessKeyID {
+		t.Errorf("secret only: %v", err)
+	}
+	_, err = PlanAWSNetwork(nil, AWSNetworkUpdate{Region: "us-east-2", Network: testNet, Credentials: AWSCredentials{AccessKeyID: "AKIA1"}})
+	if !errors.As(err, &me) || strings.Join(me.Missing, ",") != EnvAWSSecretAccessKey {
+		t.Errorf("key ID only: %v", err)
+	}
+}
+
+func TestPlanNetworkRegistryAndMasks(t *testing.T) {
+	t.Parallel()
+	// An old network with a key the contract does not know: dropped, said so.
+	cur := map[string]any{
+		"options": map[string]any{"provider_name": "aws", "firewall": nil,
+			"network": map[string]any{"network_id": "vpc-old", "legacy_key": 1.0, "firewall_id": "sg-old"}},
+		"registry": map[string]any{"type": "docker_hub", "account": "acme", "password": "pw", "credentials": map[string]any{}},
+	}
+	p, err := PlanAWSNetwork(cur, AWSNetworkUpdate{Region: "us-east-2", Network: testNet, Credentials: testCreds})
+	if err != nil {
+		t.Fatal(err)
+	}
+	joined := strings.Join(p.Warnings, "\n")
+	if !strings.Contains(joined, "network: dropping legacy_key from") || strings.Contains(joined, "dropping firewall_id") ||
+		!strings.Contains(joined, "registry: keeping the workspace's docker_hub registry settings") {
+		t.Errorf("warnings:\n%s", joined)
+	}
+	if want := []string{"options.firewall", "registry.account", "registry.type"}; !reflect.DeepEqual(p.Carried, want) {
+		t.Errorf("carried %q, want %q", p.Carried, want)
+	}
+	opts := p.BackendOptions["options"].(map[string]any)
+	if fw, ok := opts["firewall"].(map[string]any); !ok || len(fw) != 0 {
+		t.Errorf("firewall %#v", opts["firewall"])
+	}
+	reg := p.BackendOptions["registry"].(map[string]any)
+	if _, has := reg["password"]; has || reg["account"] != "acme" || reg["type"] != "docker_hub" {
+		t.Errorf("registry %v", reg)
+	}
+	// An ECR registry: its own keys carried, the rest set.
+	cur = map[string]any{"registry": map[string]any{"type": "ecr", "region": "us-east-1", "namespace": "team", "credentials": map[string]any{"x": "y"}}}
+	p, err = PlanAWSNetwork(cur, AWSNetworkUpdate{Region: "us-east-2", Network: testNet, Credentials: testCreds})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := []string{"registry.namespace", "registry.type"}; !reflect.DeepEqual(p.Carried, want) {
+		t.Errorf("carried %q, want %q", p.Carried, want)
+	}
+	for id, want := range map[string]string{"": "", "ABCD": "****", "ABCDE": "*BCDE", "AKIAIOSFODNN7EXAMPLE": "****************MPLE"} {
+		if got := MaskKeyID(id); got != want {
+			t.Errorf("MaskKeyID(%q) = %q, want %q", id, got, want)
+		}
+	}
+	if !contains([]string{"a", "b"}, "b") || contains([]string{"a"}, "b") {
+		t.Error("contains")
+	}
+	for s, ok := range map[string]bool{"a": false, "ab": true, strings.Repeat("x", 1224): true, strings.Repeat("x", 1225): false} {
+		if ValidExternalID(s) != ok {
+			t.Errorf("ValidExternalID(len %d) = %v", len(s), !ok)
+		}
+	}
+}
+
+func TestPythonCallFirewallSpec(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		spec    map[string]any
+		ingress bool
+		lost    string
+	}{
+		{map[string]any{"ingress": []any{}}, false, ""},
+		{map[string]any{"ingress": []any{map[string]any{"ports": []any{443.0}, "cidr": "10.0.0.0/8"}}, "egress": []any{}}, true, "egress"},
+		{map[string]any{}, false, ""},
+	} {
+		p, err := PlanAWSNetwork(map[string]any{"options": map[string]any{"firewall_spec": tc.spec}}, AWSNetworkUpdate{Region: "us-east-2", Network: testNet, Credentials: testCreds})
+		if err != nil {
+			t.Fatal(err)
+		}
+		got := PythonCall("acme", p.BackendOptions)
+		if strings.Contains(got, "ingress=") != tc.ingress {
+			t.Errorf("%v: ingress line present = %v:\n%s", tc.spec, !tc.ingress, got)
+		}
+		if (tc.lost != "") != strings.Contains(got, "cannot be passed") || (tc.lost != "" && !strings.Contains(got, "firewall_spec."+tc.lost)) {
+			t.Errorf("%v: lost keys:\n%s", tc.spec, got)
 		}
 	}
 }

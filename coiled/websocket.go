@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"net/http"
 	"net/url"
 	"strings"
@@ -102,9 +103,13 @@ func (c *Client) UpdateBackendOptions(ctx context.Context, workspace string, bac
 	c.logf("connecting to %s", wsURL)
 	conn, resp, err := websocket.Dial(dialCtx, wsURL, &websocket.DialOptions{
 		HTTPClient: c.HTTPClient,
-		HTTPHeader: http.Header{"Authorization": []string{AuthorizationHeader(c.token)}},
+		HTTPHeader: c.header(),
 	})
+	var refusal []byte
 	if resp != nil && resp.Body != nil {
+		if err != nil {
+			refusal, _ = io.ReadAll(io.LimitReader(resp.Body, 64<<10))
+		}
 		resp.Body.Close()
 	}
 	if err != nil {
@@ -114,7 +119,8 @@ func (c *Client) UpdateBackendOptions(ctx context.Context, workspace string, bac
 		case dialCtx.Err() == context.DeadlineExceeded:
 			return &TimeoutError{Step: "the websocket connection to " + wsURL, After: c.requestTimeout()}
 		case resp != nil && resp.StatusCode != http.StatusSwitchingProtocols:
-			return &APIError{Method: "WEBSOCKET", Path: path, Status: resp.StatusCode}
+			msg, action := errorMessage(refusal)
+			return &APIError{Method: "WEBSOCKET", Path: path, Status: resp.StatusCode, Message: msg, ActionRequired: action}
 		default:
 			return &TransportError{Method: "WEBSOCKET", URL: wsURL, Err: err}
 		}

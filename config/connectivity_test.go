@@ -4,6 +4,7 @@ import (
 	"net/netip"
 	"reflect"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 )
@@ -202,4 +203,66 @@ func hasWarning(n Network, id, text string) bool {
 		}
 	}
 	return false
+}
+
+// Each option of a VPC the stack builds is refused with existingVpcId, one at
+// a time (deleting any one of these checks fails its case).
+func TestExistingVpcRefusesEachBuiltVpcOption(t *testing.T) {
+	const tgw = "tgw-0123456789abcdef0"
+	existing := map[string]any{"existingVpcId": "vpc-0123456789abcdef0", "existingVpcCidr": "10.9.0.0/16",
+		"schedulerSubnetId": "subnet-01234567", "workerSubnetId": "subnet-01234568", "workerPublicIp": "true"}
+	for _, tc := range []struct {
+		key  string
+		over map[string]any
+	}{
+		{"natProvider", map[string]any{"natProvider": "instance"}},
+		{"natGateways", map[string]any{"natGateways": "1"}},
+		{"availabilityZones", map[string]any{"availabilityZones": "us-east-2a"}},
+		{"zone", map[string]any{"zone": "1", "azs": "2", "availabilityZones": "us-east-2a,us-east-2b"}},
+		{"egress", map[string]any{"egress": "transitGateway", "transitGatewayId": tgw}},
+		{"transitGatewayId", map[string]any{"transitGatewayId": tgw}},
+		{"transitGatewayRoutes", map[string]any{"transitGatewayId": tgw, "transitGatewayRoutes": "10.100.0.0/16"}},
+		{"vpcCidr", map[string]any{"vpcCidr": "10.1.0.0/16"}},
+		{"flowLogs", map[string]any{"flowLogs": "s3"}},
+	} {
+		t.Run(tc.key, func(t *testing.T) {
+			ctx := map[string]any{}
+			for k, v := range existing {
+				ctx[k] = v
+			}
+			for k, v := range tc.over {
+				ctx[k] = v
+			}
+			_, err := FromContext(withCdkJSON(t, ctx))
+			want := "the stack builds no VPC, so " + tc.key + " does not apply"
+			if err == nil || !strings.Contains(err.Error(), want) {
+				t.Errorf("error %v does not say %q", err, want)
+			}
+		})
+	}
+	// The same VPC without the extra option is accepted: the cases above
+	// fail for their option alone.
+	if _, err := FromContext(withCdkJSON(t, existing)); err != nil {
+		t.Errorf("the existing VPC alone: %v", err)
+	}
+}
+
+// One NAT gateway per AZ is the most natGateways accepts, and it is accepted.
+func TestNatGatewaysUpToAzs(t *testing.T) {
+	for _, n := range []string{"1", "2"} {
+		a, err := FromContext(withCdkJSON(t, map[string]any{"topology": "private", "azs": "2",
+			"availabilityZones": "us-east-2a,us-east-2b", "natGateways": n}))
+		if err != nil {
+			t.Errorf("natGateways=%s with azs=2: %v", n, err)
+			continue
+		}
+		if got := strconv.Itoa(a.Network.NatGateways); got != n {
+			t.Errorf("natGateways=%s parsed as %s", n, got)
+		}
+	}
+	_, err := FromContext(withCdkJSON(t, map[string]any{"topology": "private", "azs": "2",
+		"availabilityZones": "us-east-2a,us-east-2b", "natGateways": "3"}))
+	if err == nil || !strings.Contains(err.Error(), "is more than azs (2)") {
+		t.Errorf("natGateways=3 with azs=2: %v", err)
+	}
 }

@@ -86,6 +86,11 @@ type Options struct {
 	// RolePrincipal is the allowed_principal start-role-assumption-setup
 	// answers; empty means DefaultRolePrincipal.
 	RolePrincipal string
+	// MinClientVersion, when set, makes every request (HTTP and websocket
+	// handshake) whose Client-Version header is missing or older answer 426,
+	// as Coiled does for a client it considers too old. See
+	// SetMinClientVersion.
+	MinClientVersion string
 }
 
 // DefaultBackendOptions returns the settings a new workspace answers with: a
@@ -137,7 +142,19 @@ const (
 	// FailHang never answers; the request ends when the client gives up or
 	// the server closes.
 	FailHang
+	// Fail429 answers 429 Too Many Requests; Fail502, Fail503 and Fail504
+	// answer those gateway statuses (all transient for the coiled client).
+	Fail429
+	Fail502
+	Fail503
+	Fail504
+	// Fail400 answers 400 with {"detail": "coiledtest: injected bad request"}
+	// (never retried).
+	Fail400
 )
+
+// UpgradeRequiredDetail is the detail of the fake's 426 answers.
+const UpgradeRequiredDetail = "coiledtest: this client is too old; upgrade coiled"
 
 // WSFaultKind is a failure injected into the websocket update.
 type WSFaultKind int
@@ -186,6 +203,10 @@ type Request struct {
 	// Status is the HTTP status answered (101 for an accepted websocket, 0
 	// for a reset or hung request).
 	Status int
+	// ClientVersion and UserAgent are the headers as received.
+	ClientVersion, UserAgent string
+	// Query is the raw query string (e.g. "confirm=1").
+	Query string
 }
 
 // Update is one update_options message received on the websocket.
@@ -228,6 +249,8 @@ type Server struct {
 	httpFaults  map[Route][]HTTPFault
 	rejectToken int
 	wsFault     WSFault
+	minVersion  string
+	confirm     map[Route]string
 	role        roleState
 	clusters    clusterState
 }
@@ -252,6 +275,8 @@ func New(opts Options) *Server {
 		stored:     map[string]map[string]any{},
 		httpFaults: map[Route][]HTTPFault{},
 		role:       newRoleState(),
+		minVersion: opts.MinClientVersion,
+		confirm:    map[Route]string{},
 	}
 	for _, w := range opts.Workspaces {
 		if w.Name == "" {
@@ -377,6 +402,28 @@ func (s *Server) RejectToken(status int) {
 	s.rejectToken = status
 }
 
+// SetMinClientVersion sets Options.MinClientVersion ("" turns the check
+// off).
+func (s *Server) SetMinClientVersion(v string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.minVersion = v
+}
+
+// RequireConfirm makes every request on route without the query parameter
+// confirm=1 answer 409 {"action_required": "confirm", "detail": detail}, as
+// Coiled does when it asks the user to confirm something; a request with
+// confirm=1 proceeds. An empty detail turns it off.
+func (s *Server) RequireConfirm(route Route, detail string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if detail == "" {
+		delete(s.confirm, route)
+		return
+	}
+	s.confirm[route] = detail
+}
+
 // SetWebsocketFault sets the failure of the following websocket updates;
 // WSFault{} restores normal behaviour.
 func (s *Server) SetWebsocketFault(f WSFault) {
@@ -404,6 +451,8 @@ func (s *Server) record(r *http.Request, route Route, status int) {
 	s.requests = append(s.requests, Request{
 		Method: r.Method, Path: r.URL.Path, Route: route,
 		Authorization: r.Header.Get("Authorization"), Status: status,
+		ClientVersion: r.Header.Get("Client-Version"), UserAgent: r.Header.Get("User-Agent"),
+		Query: r.URL.RawQuery,
 	})
 }
 
@@ -428,9 +477,51 @@ func (s *Server) authStatus(r *http.Request) int {
 	return 0
 }
 
-// fault pops the next injected fault of route and applies it; it reports
-// whether the request was answered by the fault.
+// olderVersion reports whether dotted version a is older than b, comparing
+// the leading digits of each part ("1.130.5.dev1" is 1.130.5.0).
+func olderVersion(a, b string) bool {
+	pa, pb := strings.Split(a, "."), strings.Split(b, ".")
+	for i := 0; i < len(pa) || i < len(pb); i++ {
+		na, nb := versionPart(pa, i), versionPart(pb, i)
+		if na != nb {
+			return na < nb
+		}
+	}
+	return false
+}
+
+func versionPart(parts []string, i int) int {
+	if i >= len(parts) {
+		return 0
+	}
+	n := 0
+	for _, c := range parts[i] {
+		if c < '0' || c > '9' {
+			break
+		}
+		n = n*10 + int(c-'0')
+	}
+	return n
+}
+
+// fault answers 426 to a client older than the minimum version and 409
+// confirm where a confirmation is required, else pops the next injected
+// fault of route and applies it; it reports whether the request was
+// answered.
 func (s *Server) fault(w http.ResponseWriter, r *http.Request, route Route) bool {
+	s.mu.Lock()
+	minVersion, confirm := s.minVersion, s.confirm[route]
+	s.mu.Unlock()
+	if cv := r.Header.Get("Client-Version"); minVersion != "" && (cv == "" || olderVersion(cv, minVersion)) {
+		s.record(r, route, http.StatusUpgradeRequired)
+		writeJSON(w, http.StatusUpgradeRequired, map[string]any{"detail": UpgradeRequiredDetail})
+		return true
+	}
+	if confirm != "" && r.URL.Query().Get("confirm") != "1" {
+		s.record(r, route, http.StatusConflict)
+		writeJSON(w, http.StatusConflict, map[string]any{"action_required": "confirm", "detail": confirm})
+		return true
+	}
 	s.mu.Lock()
 	q := s.httpFaults[route]
 	if len(q) == 0 {
@@ -447,6 +538,14 @@ func (s *Server) fault(w http.ResponseWriter, r *http.Request, route Route) bool
 	case Fail409Retry:
 		s.record(r, route, http.StatusConflict)
 		writeJSON(w, http.StatusConflict, map[string]any{"action_required": "retry", "message": "coiledtest: busy, retry"})
+	case Fail429, Fail502, Fail503, Fail504:
+		st := map[HTTPFault]int{Fail429: http.StatusTooManyRequests, Fail502: http.StatusBadGateway,
+			Fail503: http.StatusServiceUnavailable, Fail504: http.StatusGatewayTimeout}[f]
+		s.record(r, route, st)
+		writeJSON(w, st, map[string]any{"detail": fmt.Sprintf("coiledtest: injected %d", st)})
+	case Fail400:
+		s.record(r, route, http.StatusBadRequest)
+		writeJSON(w, http.StatusBadRequest, map[string]any{"detail": "coiledtest: injected bad request"})
 	case FailReset:
 		s.record(r, route, 0)
 		hj, ok := w.(http.Hijacker)

@@ -118,6 +118,7 @@ func newHarness(t *testing.T, opts coiledtest.Options) *harness {
 	h.env = map[string]string{
 		"HOME":                         h.dir,
 		"DASK_CONFIG":                  daskDir,
+		"DASK_ROOT_CONFIG":             filepath.Join(h.dir, "etc-dask"),
 		"DASK_COILED__SERVER":          h.srv.URL(),
 		"DASK_COILED__TOKEN":           opts.Token,
 		"COILED_AWS_ACCESS_KEY_ID":     awsKeyID,

@@ -37,6 +37,12 @@ const (
 // DefaultTimeout is the default of --timeout.
 const DefaultTimeout = 5 * time.Minute
 
+// Attempts is how many times the hook tries a Coiled call that meets a
+// transient failure (429, 500, 502–504, a refused or reset connection, 409
+// "retry"), waiting 1 s, 2 s, 4 s, 8 s then 10 s between tries, never past
+// --timeout.
+const Attempts = 10
+
 // Runner runs the hook with injectable surroundings. The zero value of every
 // field but Env, Stdout and Stderr means the production behaviour.
 type Runner struct {
@@ -80,6 +86,8 @@ type flags struct {
 	roleSetupFile  string
 	checkFlags
 	verifyFlags
+	// confirm answers Coiled's 409 "confirm" (issue 22).
+	confirm bool
 }
 
 // Usage is the help text printed for -h and usage errors.
@@ -113,9 +121,11 @@ Prove it with one small cluster (costs money; docs/verify.md):
   scripts/coiled-hook --outputs-file cdk-outputs.json --verify
   scripts/coiled-hook --verify-only
 
-Exit status: 0 done, 1 Coiled refused or failed, 2 bad usage or inputs
-(nothing sent), 3 the network check failed (nothing sent), 4 the --verify
-cluster did not become ready, 5 it ran outside the network.
+Exit status: 0 done, 1 Coiled refused or failed (also: Coiled asks for a
+newer client protocol, or asks to confirm something: rerun with --confirm),
+2 bad usage or inputs (nothing sent), 3 the network check failed (nothing
+sent), 4 the --verify cluster did not become ready, 5 it ran outside the
+network.
 
 Flags:
 `
@@ -136,6 +146,7 @@ func parseFlags(args []string, stderr io.Writer) (*flags, int, bool) {
 	fs.StringVar(&f.roleSetupFile, "role-setup-file", DefaultRoleSetupFile, "where --start-role-setup keeps the principal and external ID per server and workspace (`FILE`)")
 	addCheckFlags(fs, &f.checkFlags)
 	addVerifyFlags(fs, &f.verifyFlags)
+	fs.BoolVar(&f.confirm, "confirm", false, "confirm what Coiled asked to confirm on an earlier run (that run printed the question and exited 1): the request Coiled asks about is resent once with confirm=1")
 	fs.Usage = func() {
 		fmt.Fprint(stderr, Usage)
 		fs.PrintDefaults()
@@ -304,6 +315,9 @@ func (rn *Runner) Run(ctx context.Context, args []string) int {
 	}
 	client.Sleep = rn.Sleep
 	client.RequestTimeout = rn.RequestTimeout
+	client.ClientVersion = settings.ClientVersion
+	client.Confirm = f.confirm
+	client.Attempts = Attempts
 	if f.verbose {
 		client.Logf = func(format string, args ...any) { r.verbosef(format, args...) }
 	}
@@ -535,6 +549,8 @@ func (r *run) coiledError(ctx context.Context, err error, workspace string) int 
 	}
 	var (
 		apiErr    *coiled.APIError
+		confirm   *coiled.ConfirmRequiredError
+		wsName    *coiled.WorkspaceNameError
 		notFound  *coiled.WorkspaceNotFoundError
 		noWs      *coiled.NoWorkspaceError
 		updErr    *coiled.UpdateError
@@ -544,6 +560,15 @@ func (r *run) coiledError(ctx context.Context, err error, workspace string) int 
 	)
 	server := r.settings.Server
 	switch {
+	case errors.Is(err, coiled.ErrUpgradeRequired):
+		return r.errorf(ExitFailed, "Coiled at %s asks for a newer client protocol (%v) while %s; nothing more was sent. "+
+			"The hook speaks the protocol of coiled %s (its Client-Version header): update coilednet, or set %s to the version of a coiled client Coiled accepts (`pip install -U coiled; coiled --version`) and rerun",
+			server, err, r.step, r.settings.ClientVersion, coiled.EnvClientVersion)
+	case errors.As(err, &confirm):
+		fmt.Fprintf(r.out, "Coiled asks you to confirm (while %s):\n  %s\n", r.step, confirm.Detail)
+		return r.errorf(ExitFailed, "Coiled asks for a confirmation: %s; nothing more was sent. If you agree, rerun the same command with --confirm", confirm.Detail)
+	case errors.As(err, &wsName):
+		return r.errorf(ExitUsage, "%v: pass --workspace %s or set %s=%s", err, wsName.Slug, coiled.EnvWorkspace, wsName.Slug)
 	case errors.Is(err, coiled.ErrTokenRejected):
 		hint := "get a valid API token with `coiled login` or set " + coiled.EnvToken + " (this one came from " + r.settings.TokenSource + ")"
 		if workspace != "" {

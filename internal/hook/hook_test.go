@@ -618,13 +618,13 @@ func TestRetryBackoff(t *testing.T) {
 			t.Errorf("sleeps %v, want %v", got, want)
 		}
 	})
-	t.Run("gives up after 4 attempts", func(t *testing.T) {
+	t.Run("gives up after Attempts attempts", func(t *testing.T) {
 		t.Parallel()
 		h := newHarness(t, coiledtest.Options{})
-		h.srv.FailNext(coiledtest.RouteMe, 10, coiledtest.Fail500)
+		h.srv.FailNext(coiledtest.RouteMe, Attempts+5, coiledtest.Fail500)
 		expect(t, h.run(h.outputsFlag(publicOutputs())...), ExitFailed)
-		if n := len(h.srv.Requests()); n != 4 {
-			t.Errorf("%d attempts, want 4", n)
+		if n := len(h.srv.Requests()); n != Attempts {
+			t.Errorf("%d attempts, want %d", n, Attempts)
 		}
 	})
 	t.Run("connection refused is retried, then reported", func(t *testing.T) {
@@ -638,8 +638,8 @@ func TestRetryBackoff(t *testing.T) {
 		l.Close()
 		h.env["DASK_COILED__SERVER"] = "http://" + addr
 		expect(t, h.run(h.outputsFlag(publicOutputs())...), ExitFailed, "cannot reach Coiled at http://"+addr, "connection refused")
-		if n := len(h.sleepLog()); n != 3 {
-			t.Errorf("%d retries, want 3", n)
+		if n := len(h.sleepLog()); n != Attempts-1 {
+			t.Errorf("%d retries, want %d", n, Attempts-1)
 		}
 	})
 	t.Run("401 is not retried", func(t *testing.T) {

@@ -388,6 +388,7 @@ func TestStartRoleSetup(t *testing.T) {
 	t.Run("unknown workspace", func(t *testing.T) {
 		t.Parallel()
 		h := withoutKeys(newHarness(t, coiledtest.Options{}))
-		expect(t, h.run("--start-role-setup", "--workspace", "nope", "--role-setup-file", filepath.Join(h.dir, "rs.json")), ExitFailed, "Not found")
+		expect(t, h.run("--start-role-setup", "--workspace", "nope", "--role-setup-file", filepath.Join(h.dir, "rs.json")), ExitFailed,
+			`workspace "nope" not found`, "workspaces this token can use: acme")
 	})
 }
