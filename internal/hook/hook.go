@@ -125,19 +125,23 @@ func parseFlags(args []string, stderr io.Writer) (*flags, int, bool) {
 	fs.BoolVar(&f.startRoleSetup, "start-role-setup", false, "before a coiledAccess=role deploy: get the principal and external ID from Coiled (or reuse those in --role-setup-file) and print them as coiledPrincipal=… and coiledExternalId=… lines on stdout")
 	fs.StringVar(&f.roleSetupFile, "role-setup-file", DefaultRoleSetupFile, "where --start-role-setup keeps the principal and external ID per server and workspace (`FILE`)")
 	addCheckFlags(fs, &f.checkFlags)
-	fs.Usage = func() {
-		fmt.Fprint(stderr, Usage)
-		fs.PrintDefaults()
-	}
+	// The flag package prints its error and the whole usage on a bad flag;
+	// a typo gets one line and a suggestion instead (usageError), -h the
+	// whole usage.
+	fs.SetOutput(io.Discard)
+	fs.Usage = func() {}
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
+			fmt.Fprint(stderr, Usage)
+			fs.SetOutput(stderr)
+			fs.PrintDefaults()
 			return nil, ExitOK, false
 		}
+		usageError(fs, err, stderr)
 		return nil, ExitUsage, false
 	}
 	if fs.NArg() > 0 {
-		fmt.Fprintf(stderr, "coiled-hook: error: unexpected argument %q (all inputs are flags)\n", fs.Arg(0))
-		fs.Usage()
+		fmt.Fprintf(stderr, "coiled-hook: error: unexpected argument %q (all inputs are flags; coiled-hook -h lists them)\n", fs.Arg(0))
 		return nil, ExitUsage, false
 	}
 	if f.outputsFile == "" && f.stack == "" && f.network == "" && !f.startRoleSetup {
