@@ -119,11 +119,53 @@ func TestDeployArguments(t *testing.T) {
 		{[]string{"topology=private"}, "did you mean -c topology=private ?"},
 		{[]string{"--require-approval", "never"}, "CDK's own flags go after --"},
 		{[]string{"-c"}, "-c needs key=value"},
+		{[]string{"--topology=private"}, "did you mean -c topology=private ?"},
+		{[]string{"--azs", "2"}, "did you mean -c azs=2 ?"},
+		{[]string{"--", "--topology=private"}, "--topology is not a CDK flag but a coilednet option: pass it as -c topology=VALUE before --"},
+		{[]string{"-c", "azs=1", "-c", "topology=private", "-c", "azs=2"}, "-c azs is given twice ('1' and '2'): keep one"},
+		{[]string{"--local", "-c", "azs=1", "-c", "azs=2"}, "-c azs is given twice"},
 	} {
 		out, code := script(t, nil, "scripts/deploy", tc.args...)
 		if code != 2 || !strings.Contains(out, tc.want) {
 			t.Errorf("scripts/deploy %v: exit %d, want 2 and %q:\n%s", tc.args, code, tc.want, out)
 		}
+	}
+}
+
+// TestDeployAdviceWorks runs what scripts/deploy's argument errors tell the
+// user to type, and checks that it does what they wanted (issue 19):
+// --topology=private becomes -c topology=private, which synthesizes a
+// private network; a CDK flag moved after -- is accepted.
+func TestDeployAdviceWorks(t *testing.T) {
+	requireTools(t)
+	noCreds := []string{"AWS_ACCESS_KEY_ID=", "AWS_SECRET_ACCESS_KEY=", "AWS_PROFILE=", "AWS_CONFIG_FILE=/dev/null",
+		"AWS_SHARED_CREDENTIALS_FILE=/dev/null", "AWS_EC2_METADATA_DISABLED=true"}
+	advice := func(args ...string) []string {
+		out, code := script(t, nil, "scripts/deploy", args...)
+		m := regexp.MustCompile(`(?:did you mean|e\.g\.) scripts/deploy (.*?)(?: \?)?$|did you mean (-c \S+) \?`).FindStringSubmatch(strings.TrimSpace(out))
+		if code != 2 || m == nil {
+			t.Fatalf("scripts/deploy %v: exit %d, no advice:\n%s", args, code, out)
+		}
+		if m[2] != "" {
+			return strings.Fields(m[2])
+		}
+		return strings.Fields(m[1])
+	}
+	args := advice("--topology=private")
+	out, code := script(t, noCreds, "scripts/deploy", args...)
+	if code != 0 || !strings.Contains(out, "private topology") {
+		t.Errorf("scripts/deploy %v (as advised): exit %d, want a private network:\n%s", args, code, out)
+	}
+	args = advice("--require-approval", "never")
+	if out, code := script(t, noCreds, "scripts/deploy", args...); code != 0 || !strings.Contains(out, "Synthesized into cdk.out/") {
+		t.Errorf("scripts/deploy %v (as advised): exit %d:\n%s", args, code, out)
+	}
+	// A synth that fails leaves no template of the previous one behind.
+	if out, code := script(t, noCreds, "scripts/deploy", "-c", "topology=hybrid"); code == 0 {
+		t.Fatalf("a bad topology synthesized:\n%s", out)
+	}
+	if _, err := os.Stat(filepath.Join(root, "cdk.out", "CoiledNetwork.template.json")); err == nil {
+		t.Error("cdk.out/CoiledNetwork.template.json is still there after a failed synth")
 	}
 }
 
