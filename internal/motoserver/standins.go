@@ -4,7 +4,11 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"io"
+	"net/http"
 	"net/netip"
+	"net/url"
+	"regexp"
 	"sort"
 	"strings"
 
@@ -53,15 +57,34 @@ func CreateStandIns(ctx context.Context, endpoint string, opts map[string]string
 	for k, v := range opts {
 		out[k] = v
 	}
-	raw := map[string]any{}
-	for k, v := range opts {
-		raw[k] = v
+	// Each reference is read on its own (with what it needs), so that an
+	// option the stand-in makes right (a partner's service in another
+	// region) does not keep the others from being read.
+	parse := func(keys ...string) config.Network {
+		raw := map[string]any{}
+		for _, k := range keys {
+			if v, ok := opts[k]; ok {
+				raw[k] = v
+			}
+		}
+		if len(raw) == 0 {
+			return config.Network{}
+		}
+		cfg, err := config.FromContext(raw)
+		if err != nil {
+			return config.Network{}
+		}
+		return cfg.Network
 	}
-	cfg, err := config.FromContext(raw)
-	if err != nil {
-		return out, nil, nil
+	var n config.Network
+	if id := opts[config.KeyTransitGatewayId]; strings.HasPrefix(id, "tgw-") {
+		n.TransitGatewayId = id // the option's own checks come with the deploy
 	}
-	n := cfg.Network
+	n.PeerVpcs = parse(config.KeyPeerVpcs).PeerVpcs
+	n.EndpointServices = parse(config.KeyEndpointServices).EndpointServices
+	existing := parse(config.KeyExistingVpcId, config.KeyExistingVpcCidr, config.KeySchedulerSubnetId, config.KeyWorkerSubnetId, config.KeyWorkerPublicIp)
+	n.ExistingVpcId, n.ExistingVpcCidr, n.SchedulerSubnetId, n.WorkerSubnetId, n.WorkerPublicIp =
+		existing.ExistingVpcId, existing.ExistingVpcCidr, existing.SchedulerSubnetId, existing.WorkerSubnetId, existing.WorkerPublicIp
 	c := ec2.NewFromConfig(aws.Config{Region: Region, BaseEndpoint: aws.String(endpoint),
 		Credentials: credentials.NewStaticCredentialsProvider(Env["AWS_ACCESS_KEY_ID"], Env["AWS_SECRET_ACCESS_KEY"], Env["AWS_SESSION_TOKEN"])})
 	var made []StandIn
@@ -84,8 +107,8 @@ func CreateStandIns(ctx context.Context, endpoint string, opts map[string]string
 				return nil, nil, err
 			}
 			note := "a VPC created in the emulator"
-			if p.OwnerId != "" || p.Region != "" {
-				note += fmt.Sprintf(", in this account and region (the emulator has one account: ownerId %q, region %q and roleArn dropped)", p.OwnerId, p.Region)
+			if p.OwnerId != "" || p.Region != "" || p.RoleArn != "" {
+				note += " in its one account and region: ownerId, region and roleArn left out"
 			}
 			made = append(made, StandIn{config.KeyPeerVpcs, p.VpcId, id, note})
 			peers[i] = config.PeerVpc{VpcId: id, Cidr: p.Cidr}
@@ -101,10 +124,14 @@ func CreateStandIns(ctx context.Context, endpoint string, opts map[string]string
 			PrivateDns  bool     `json:"privateDns,omitempty"`
 		}
 		items := make([]item, len(n.EndpointServices))
+		nlb, err := partnerLoadBalancer(ctx, c, endpoint)
+		if err != nil {
+			return nil, nil, err
+		}
 		for i, s := range n.EndpointServices {
 			svc, err := c.CreateVpcEndpointServiceConfiguration(ctx, &ec2.CreateVpcEndpointServiceConfigurationInput{
 				AcceptanceRequired:      aws.Bool(false),
-				NetworkLoadBalancerArns: []string{fmt.Sprintf("arn:aws:elasticloadbalancing:%s:123456789012:loadbalancer/net/sandbox-partner-%d/0123456789abcdef", Region, i)},
+				NetworkLoadBalancerArns: []string{nlb},
 			})
 			if err != nil {
 				return nil, nil, fmt.Errorf("creating an endpoint service: %w", err)
@@ -241,4 +268,39 @@ func ParseContextArgs(kvs []string) map[string]string {
 		m[k] = v
 	}
 	return m
+}
+
+// partnerLoadBalancer creates the partner's side of an endpoint service: a
+// VPC of its own (10.250.0.0/16) with a Network Load Balancer, which moto
+// requires behind a service. Its ARN is returned. (The ELBv2 call is made
+// by hand, in the Query protocol moto speaks, to keep the module's
+// dependencies as they are.)
+func partnerLoadBalancer(ctx context.Context, c *ec2.Client, endpoint string) (string, error) {
+	vpc, err := createVpc(ctx, c, netip.MustParsePrefix("10.250.0.0/16"))
+	if err != nil {
+		return "", err
+	}
+	sn, err := c.CreateSubnet(ctx, &ec2.CreateSubnetInput{VpcId: aws.String(vpc), CidrBlock: aws.String("10.250.0.0/24"), AvailabilityZone: aws.String(Region + "a")})
+	if err != nil {
+		return "", fmt.Errorf("creating the partner's subnet: %w", err)
+	}
+	form := url.Values{"Action": {"CreateLoadBalancer"}, "Version": {"2015-12-01"}, "Name": {"sandbox-partner"},
+		"Type": {"network"}, "Scheme": {"internal"}, "Subnets.member.1": {aws.ToString(sn.Subnet.SubnetId)}}
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, endpoint+"/", strings.NewReader(form.Encode()))
+	if err != nil {
+		return "", err
+	}
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	req.Header.Set("Authorization", "AWS4-HMAC-SHA256 Credential=testing/20260101/"+Region+"/elasticloadbalancing/aws4_request, SignedHeaders=host, Signature=0")
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		return "", fmt.Errorf("creating the partner's load balancer: %w", err)
+	}
+	defer resp.Body.Close()
+	body, _ := io.ReadAll(resp.Body)
+	m := regexp.MustCompile(`<LoadBalancerArn>([^<]+)</LoadBalancerArn>`).FindSubmatch(body)
+	if resp.StatusCode != http.StatusOK || m == nil {
+		return "", fmt.Errorf("creating the partner's load balancer: %s: %.300s", resp.Status, body)
+	}
+	return string(m[1]), nil
 }
