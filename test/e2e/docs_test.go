@@ -558,8 +558,8 @@ func runSnowflakeScript(t *testing.T, s docCommand) {
 		"EndpointVpceSvc0123456789abcdef0DnsEntries": "Z1HUB23UULQXV:" + dns + ",Z1HUB23UULQXV:vpce-0a1b2c3d4e5f60718-abcdefgh-" + region + "a.vpce-svc-0123456789abcdef0." + region + ".vpce.amazonaws.com",
 	})
 	env := append(motoserver.EnvList(endpoint), "AWS_REGION="+region, "AWS_DEFAULT_REGION="+region,
-		"AWS_CONFIG_FILE=/dev/null", "AWS_SHARED_CREDENTIALS_FILE=/dev/null", "AWS_PROFILE=")
-	got, code := bash(t, t.TempDir(), env, "set -e\n"+s.text+"\naws route53 list-resource-record-sets --hosted-zone-id \"$zone\" --output json")
+		"AWS_CONFIG_FILE=/dev/null", "AWS_SHARED_CREDENTIALS_FILE=/dev/null")
+	got, code := bash(t, t.TempDir(), env, "set -e\nunset AWS_PROFILE AWS_DEFAULT_PROFILE\n"+s.text+"\naws route53 list-resource-record-sets --hosted-zone-id \"$zone\" --output json")
 	if code != 0 || strings.Count(got, dns) != 2 || !strings.Contains(got, "ocsp.xy12345.us-west-2.privatelink.snowflakecomputing.com") {
 		t.Errorf("%s: the Snowflake DNS script: exit %d, want two CNAMEs to %s:\n%s", s.where, code, dns, got)
 	}
