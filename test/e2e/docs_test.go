@@ -523,10 +523,12 @@ func runFakeCoiled(t *testing.T, fakes []docCommand) {
 	os.Remove(file)
 	// Wait for the file between the two lines, as a user would; then show
 	// what sourcing it set, and stop the server.
-	full := strings.Join([]string{script[0],
+	// set -m: the background job gets a process group of its own, so that
+	// stopping it stops go run's child (the server) too.
+	full := strings.Join([]string{"set -m", script[0],
 		"pid=$!; for i in $(seq 1 600); do [ -s " + file + " ] && break; sleep 0.1; done",
 		strings.Join(script[1:], "\n"),
-		`echo "server=$DASK_COILED__SERVER token=${DASK_COILED__TOKEN:+set}"; kill $pid; wait $pid 2>/dev/null; rm -f ` + file}, "\n")
+		`echo "server=$DASK_COILED__SERVER token=${DASK_COILED__TOKEN:+set}"; kill -- -$pid; wait $pid 2>/dev/null; rm -f ` + file}, "\n")
 	got, code := bash(t, root, nil, full)
 	if code != 0 || !regexp.MustCompile(`server=http://127\.0\.0\.1:\d+ token=set`).MatchString(got) {
 		t.Errorf("the fake Coiled as docs/sandbox.md runs it: exit %d:\n%s", code, got)
