@@ -50,9 +50,20 @@ func script(t *testing.T, env []string, name string, args ...string) (string, in
 func TestSandbox(t *testing.T) {
 	requireTools(t)
 	tmp := t.TempDir()
-	out, code := script(t, []string{"TMPDIR=" + tmp}, "scripts/deploy", "--local", "-c", "topology=private", "-c", "azs=2")
+	outputs := filepath.Join(t.TempDir(), "sandbox-outputs.json")
+	out, code := script(t, []string{"TMPDIR=" + tmp, "COILEDNET_SANDBOX_OUTPUTS=" + outputs}, "scripts/deploy", "--local", "-c", "topology=private", "-c", "azs=2")
 	if code != 0 {
 		t.Fatalf("scripts/deploy --local exited %d:\n%s", code, out)
+	}
+	// The outputs file stays where the sandbox says it is (issue 19).
+	if !strings.Contains(out, "Its outputs are kept in "+outputs) || !strings.Contains(out, "coiled-hook --outputs-file "+outputs) {
+		t.Errorf("the sandbox does not say where its outputs file is:\n%s", out)
+	}
+	if raw, err := os.ReadFile(outputs); err != nil || !strings.Contains(string(raw), `"NetworkId"`) {
+		t.Errorf("outputs file %s after the sandbox: %v %s", outputs, err, raw)
+	}
+	if !regexp.MustCompile(`Sandbox done in \d+ s`).MatchString(out) {
+		t.Errorf("the sandbox does not say how long it took:\n%s", out)
 	}
 	for _, want := range []string{
 		"sandbox: AWS emulator (moto_server) on http://localhost:",
@@ -310,5 +321,22 @@ func TestDeployIsHonest(t *testing.T) {
 	if code != 0 || !strings.Contains(out, "Deployed. Hand the network to Coiled") ||
 		!regexp.MustCompile(`stack CoiledNetwork: network vpc-\w+ in us-west-2`).MatchString(out) {
 		t.Errorf("direct deploy on moto: exit %d, want 0 and \"Deployed.\":\n%s", code, out)
+	}
+}
+
+// TestSandboxZones: zones of another region are rejected before anything
+// starts, with advice that works: the advised zones go through the sandbox.
+func TestSandboxZones(t *testing.T) {
+	requireTools(t)
+	out, code := script(t, []string{"TMPDIR=" + t.TempDir()}, "scripts/deploy", "--local", "-c", "availabilityZones=us-west-2a,us-west-2b", "-c", "azs=2")
+	m := regexp.MustCompile(`e\.g\. (-c availabilityZones=\S+)`).FindStringSubmatch(out)
+	if code != 2 || m == nil || strings.Contains(out, "moto_server") {
+		t.Fatalf("us-west-2 zones in the sandbox: exit %d, want 2 before the emulator starts, with advice:\n%s", code, out)
+	}
+	args := append([]string{"--local"}, strings.Fields(m[1])...)
+	args = append(args, "-c", "azs=2")
+	out, code = script(t, []string{"TMPDIR=" + t.TempDir(), "COILEDNET_SANDBOX_OUTPUTS=" + filepath.Join(t.TempDir(), "o.json")}, "scripts/deploy", args...)
+	if code != 0 || !strings.Contains(out, "Sandbox done") || !strings.Contains(out, "us-east-1b,") {
+		t.Errorf("scripts/deploy %v (as advised): exit %d:\n%s", args, code, out)
 	}
 }
