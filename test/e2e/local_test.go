@@ -206,9 +206,19 @@ func TestCLIMessages(t *testing.T) {
 	if code != 0 || m == nil || strings.Count(out, "fixed monthly cost") != 1 {
 		t.Fatalf("default synth: exit %d, no acknowledgeWarnings hint or cost not once:\n%s", code, out)
 	}
+	// What the CDK CLI prints under the warning works as the ID too.
+	ack := regexp.MustCompile(`Acknowledge with '(\S+)'`).FindStringSubmatch(out)
 	out, code = synth("-c", m[1])
 	if code != 0 || strings.Contains(out, "are open to the whole internet") || strings.Contains(out, "WARNING") {
 		t.Errorf("synth -c %s: exit %d, the warning is still printed:\n%s", m[1], code, out)
+	}
+	if ack == nil {
+		t.Errorf("no \"Acknowledge with\" line under the warning (if the CLI no longer prints it, drop this check)")
+	} else {
+		out, code = synth("-c", "acknowledgeWarnings="+ack[1])
+		if code != 0 || strings.Contains(out, "are open to the whole internet") || strings.Contains(out, "WARNING") {
+			t.Errorf("synth -c acknowledgeWarnings=%s (as the CLI says): exit %d, the warning is still printed:\n%s", ack[1], code, out)
+		}
 	}
 
 	out, code = synth("-c", "region=us-west-2", "-c", "ports=443")
