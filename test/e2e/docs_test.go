@@ -378,7 +378,7 @@ func runSandboxes(t *testing.T, sandboxes []docCommand) {
 				t.Errorf("%s: %s: exit %d, want the sandbox done with both network checks passed:\n%s", c.where, c.text, code, got)
 			}
 			if strings.Contains(c.text, "egressFirewall=network-firewall") &&
-				(!strings.HasPrefix(strings.SplitN(got, "\n", 3)[1], "sandbox: egressFirewall=network-firewall: the emulator cannot deploy AWS Network Firewall") ||
+				(!strings.HasPrefix(got, "sandbox: egressFirewall=network-firewall: the emulator cannot deploy AWS Network Firewall") ||
 					!strings.Contains(got, "-> the firewall endpoint in its AZ")) {
 				t.Errorf("%s: the firewall is not said first, or its routes not shown:\n%s", c.where, got)
 			}
