@@ -20,7 +20,7 @@ func TestLibraryModule(t *testing.T) {
 		t.Fatal(err)
 	}
 	block := func(lang string) string {
-		m := regexp.MustCompile("(?s)```"+regexp.QuoteMeta(lang)+"\n(.*?)```").FindSubmatch(page)
+		m := regexp.MustCompile("(?s)```" + regexp.QuoteMeta(lang) + "\n(.*?)```").FindSubmatch(page)
 		if m == nil {
 			t.Fatalf("docs/library.md has no %s block", lang)
 		}
