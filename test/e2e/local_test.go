@@ -132,7 +132,8 @@ func TestDeployArguments(t *testing.T) {
 		{[]string{"-c"}, "-c needs key=value"},
 		{[]string{"--topology=private"}, "did you mean -c topology=private ?"},
 		{[]string{"--azs", "2"}, "did you mean -c azs=2 ?"},
-		{[]string{"--", "--topology=private"}, "--topology is not a CDK flag but a coilednet option: pass it as -c topology=VALUE before --"},
+		{[]string{"--", "--topology=private"}, "--topology is a coilednet option, not a CDK flag (CDK would ignore it): did you mean -c topology=private ?"},
+		{[]string{"-c", "azs=2", "--", "--require-approval", "never", "--topology", "internal"}, "did you mean -c topology=internal ?"},
 		{[]string{"-c", "azs=1", "-c", "topology=private", "-c", "azs=2"}, "-c azs is given twice ('1' and '2'): keep one"},
 		{[]string{"--local", "-c", "azs=1", "-c", "azs=2"}, "-c azs is given twice"},
 	} {
