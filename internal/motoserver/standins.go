@@ -137,8 +137,10 @@ func CreateStandIns(ctx context.Context, endpoint string, opts map[string]string
 				return nil, nil, fmt.Errorf("creating an endpoint service: %w", err)
 			}
 			name := aws.ToString(svc.ServiceConfiguration.ServiceName)
-			made = append(made, StandIn{config.KeyEndpointServices, s.ServiceName, name, "an endpoint service created in the emulator, in its region " + Region})
-			items[i] = item{name, s.Ports, s.PrivateDns}
+			made = append(made, StandIn{config.KeyEndpointServices, s.ServiceName, name, "an endpoint service created in the emulator, in its region " + Region +
+				", with privateDns on: the emulator cannot resolve an endpoint's DNS entries (and would then drop every output), so their output exists only in a real deploy"})
+			// privateDns on: no DnsEntries output, which moto cannot resolve.
+			items[i] = item{name, s.Ports, true}
 		}
 		b, _ := json.Marshal(items)
 		out[config.KeyEndpointServices] = string(b)
