@@ -33,9 +33,22 @@ func acceptWarningIDs() string {
 // appOptions reads the app-wide keys into a.
 func (p *parser) appOptions(a *App) {
 	if items, ok := p.list(KeyAcknowledgeWarnings, acceptWarningIDs()); ok {
-		a.AcknowledgeWarnings = nilIfEmpty(p.strItems(KeyAcknowledgeWarnings, items, acceptWarningIDs()))
+		ids := p.strItems(KeyAcknowledgeWarnings, items, acceptWarningIDs())
+		for i, id := range ids {
+			// The CDK CLI prints "Acknowledge with 'Annotation::coilednet:ID'"
+			// under each warning: that form is accepted as ID.
+			if bare, ok := strings.CutPrefix(id, AnnotationPrefix); ok && slices.Contains(WarningIDs, bare) {
+				ids[i] = bare
+			}
+		}
+		a.AcknowledgeWarnings = nilIfEmpty(ids)
 	}
 }
+
+// AnnotationPrefix + a warning ID is what the CDK CLI prints under the
+// warning ("Acknowledge with 'Annotation::coilednet:schedulerOpenToInternet'");
+// -c acknowledgeWarnings accepts it as the bare ID.
+const AnnotationPrefix = "Annotation::coilednet:"
 
 // appDefaults fills in the app-wide defaults (none acknowledged: nil).
 func (a App) appDefaults() App {

@@ -19,6 +19,7 @@ func TestAcknowledgeWarnings(t *testing.T) {
 		{"comma list", "sharedNat, natInstance", []string{"sharedNat", "natInstance"}},
 		{"JSON array", []any{"natInstance"}, []string{"natInstance"}},
 		{"empty", "", nil},
+		{"as the CDK CLI prints it", "Annotation::coilednet:sharedNat,natInstance", []string{"sharedNat", "natInstance"}},
 	}
 	for _, tc := range accepts {
 		t.Run(tc.name, func(t *testing.T) {

@@ -60,3 +60,28 @@ prebuild() {
 finish_prebuild() {
   wait "$prebuild_pid" || { echo "coilednet: go build failed" >&2; exit 1; }
 }
+
+# is_option_key NAME: whether NAME is a coilednet option (a context key of
+# cdk.json that is not a CDK feature flag).
+is_option_key() {
+  [[ "$1" =~ ^[A-Za-z][A-Za-z0-9]*$ ]] && grep -q "^    \"$1\":" "$root/cdk.json"
+}
+
+# check_repeated_keys -c k=v ...: a key given twice is an error naming both
+# values (CDK would silently keep the last one).
+check_repeated_keys() {
+  local -A seen=()
+  local key
+  while [ $# -gt 0 ]; do
+    if [ "$1" = -c ] && [ $# -ge 2 ]; then
+      key=${2%%=*}
+      if [ -n "${seen[$key]+x}" ]; then
+        echo "coilednet: -c $key is given twice ('${seen[$key]}' and '${2#*=}'): keep one" >&2
+        exit 2
+      fi
+      seen[$key]=${2#*=}
+      shift
+    fi
+    shift
+  done
+}

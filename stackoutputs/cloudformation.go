@@ -11,6 +11,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/cloudformation"
 	"github.com/aws/smithy-go"
+	"github.com/aws/smithy-go/logging"
 )
 
 // LoadAWSConfig loads the AWS SDK configuration through the default
@@ -44,6 +45,9 @@ func LoadAWSConfig(ctx context.Context, env func(string) string) (aws.Config, er
 		opts = append(opts, config.WithCredentialsProvider(credentials.NewStaticCredentialsProvider(id, secret, env("AWS_SESSION_TOKEN"))))
 	}
 	opts = append(opts, config.WithRetryMaxAttempts(3))
+	// The SDK's own log lines (e.g. "SDK … WARN falling back to IMDSv1")
+	// are not for users of the hook: its errors say what went wrong.
+	opts = append(opts, config.WithLogger(logging.Nop{}))
 	cfg, err := config.LoadDefaultConfig(ctx, opts...)
 	if err != nil {
 		return cfg, fmt.Errorf("loading the AWS configuration: %w", err)

@@ -7,6 +7,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/aws/smithy-go/logging"
+
 	"github.com/coilednet/coilednet/internal/motoserver"
 	"github.com/coilednet/coilednet/stackoutputs"
 )
@@ -85,5 +87,18 @@ func TestLoadAWSConfigNeedsRegion(t *testing.T) {
 	_, err := stackoutputs.LoadAWSConfig(context.Background(), func(k string) string { return env[k] })
 	if err == nil || !strings.Contains(err.Error(), "set AWS_REGION") {
 		t.Errorf("err = %v", err)
+	}
+}
+
+// The SDK's own log lines (its IMDSv1 fallback warning, retries) never
+// reach the hook's output: the configuration's logger discards them.
+func TestLoadAWSConfigLogsNothing(t *testing.T) {
+	env := map[string]string{"AWS_REGION": "us-east-1", "AWS_ACCESS_KEY_ID": "x", "AWS_SECRET_ACCESS_KEY": "y"}
+	cfg, err := stackoutputs.LoadAWSConfig(context.Background(), func(k string) string { return env[k] })
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, ok := cfg.Logger.(logging.Nop); !ok {
+		t.Errorf("logger %T, want logging.Nop", cfg.Logger)
 	}
 }

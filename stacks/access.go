@@ -11,15 +11,17 @@ import (
 )
 
 // addAccess adds the IAM identity Coiled acts as (issue 9), as cfg.Access
-// says, and its outputs. With coiledAccess=none it adds nothing.
-func addAccess(stack awscdk.Stack, cfg config.App, n *network.CoiledNetwork) error {
+// says. With coiledAccess=none it adds nothing and returns nil.
+func addAccess(stack awscdk.Stack, cfg config.App, n *network.CoiledNetwork) (*access.CoiledAccess, error) {
 	if !cfg.Access.Enabled() {
-		return nil
+		return nil, nil
 	}
-	a, err := access.New(stack, "CoiledAccess", &access.Props{Access: cfg.Access, Network: n})
-	if err != nil {
-		return err
-	}
+	return access.New(stack, "CoiledAccess", &access.Props{Access: cfg.Access, Network: n})
+}
+
+// addAccessOutputs adds the outputs of a: the role (or the access key's
+// secret), the instance role and profile, the log group.
+func addAccessOutputs(stack awscdk.Stack, a *access.CoiledAccess) {
 	out := func(key, value, description string) {
 		awscdk.NewCfnOutput(stack, jsii.String(key), &awscdk.CfnOutputProps{
 			Value:       jsii.String(value),
@@ -37,5 +39,4 @@ func addAccess(stack awscdk.Stack, cfg config.App, n *network.CoiledNetwork) err
 	out(outputkeys.InstanceRoleArn, *a.InstanceRole.RoleArn(), "The role Coiled's cluster VMs run with")
 	out(outputkeys.InstanceProfileArn, *a.InstanceProfile.InstanceProfileArn(), "The instance profile of Coiled's cluster VMs")
 	out(outputkeys.LogGroupName, *a.LogGroup.LogGroupName(), "The workspace's CloudWatch Logs group, kept 30 days")
-	return nil
 }

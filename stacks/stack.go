@@ -12,6 +12,7 @@ import (
 	"github.com/cdklabs/cdk-nag-go/cdknag/v2"
 
 	"github.com/coilednet/coilednet/config"
+	"github.com/coilednet/coilednet/constructs/access"
 	"github.com/coilednet/coilednet/constructs/network"
 	"github.com/coilednet/coilednet/outputkeys"
 )
@@ -77,15 +78,31 @@ func New(app awscdk.App, cfg config.App) (*NetworkStack, error) {
 	if err != nil {
 		return nil, err
 	}
-	AddHookOutputs(stack, net)
-	addConnectivityOutputs(stack, net)
-	addEndpointOutputs(stack, net)
-	addFirewallOutputs(stack, net)
-	if err := addAccess(stack, cfg, net); err != nil {
+	acc, err := addAccess(stack, cfg, net)
+	if err != nil {
 		return nil, err
 	}
+	AddOutputs(stack, net, acc)
 	awscdk.Aspects_Of(stack).Add(cdknag.NewAwsSolutionsChecks(&cdknag.NagPackProps{Verbose: jsii.Bool(true)}), nil)
 	return &NetworkStack{Stack: stack, Network: net, Config: cfg}, nil
+}
+
+// AddOutputs adds to stack every output coiled-hook reads for n and, when
+// acc is not nil, for its access construct (constructs/access): the hook's
+// network outputs (AddHookOutputs), the connectivity outputs (scheduler
+// without public IP, worker egress, Transit Gateway attachment, peerings),
+// the PrivateLink endpoints' and the egress firewall's outputs, and the
+// role or access-key secret, instance role and profile, and log group of
+// acc. It is what stacks.New adds; call it once per stack in your own app
+// (output IDs are the keys of package outputkeys).
+func AddOutputs(stack awscdk.Stack, n *network.CoiledNetwork, acc *access.CoiledAccess) {
+	AddHookOutputs(stack, n)
+	addConnectivityOutputs(stack, n)
+	addEndpointOutputs(stack, n)
+	addFirewallOutputs(stack, n)
+	if acc != nil {
+		addAccessOutputs(stack, acc)
+	}
 }
 
 // AddHookOutputs adds to stack the outputs coiled-hook reads for n (the

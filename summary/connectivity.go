@@ -13,15 +13,7 @@ import (
 func connectivityLines(n config.Network) []string {
 	var lines []string
 	if n.ExistingVpcId != "" {
-		ip := "no"
-		if n.WorkerPublicIp != nil && *n.WorkerPublicIp {
-			ip = "yes"
-		}
-		lines = append(lines,
-			fmt.Sprintf("existing VPC %s (%s): no VPC, subnet or route built, only Coiled's two security groups", n.ExistingVpcId, n.ExistingVpcCidr),
-			fmt.Sprintf("Coiled gets scheduler subnet %s, worker subnet %s, worker public IPs: %s; scheduler ports open to %s",
-				n.SchedulerSubnetId, n.WorkerSubnetId, ip, cidrs(n.ClientCidrs)))
-		return lines
+		return nil // networkLines says it all, once (issue 19)
 	}
 	if n.Topology == config.TopologyInternal {
 		lines = append(lines, fmt.Sprintf("internal: scheduler and workers in private subnets, no public IP on any Coiled VM; "+

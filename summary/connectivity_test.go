@@ -32,8 +32,7 @@ func TestConnectivityLines(t *testing.T) {
 				"vpc-0123456789abcdef1 (10.2.0.0/16, account 123456789012, region eu-west-1)"}},
 		{"existing", config.Network{Connectivity: config.Connectivity{ExistingVpcId: "vpc-0123456789abcdef0", ExistingVpcCidr: p("10.9.0.0/16"),
 			SchedulerSubnetId: "subnet-01234567", WorkerSubnetId: "subnet-01234568", WorkerPublicIp: config.Bool(true)}},
-			[]string{"existing VPC vpc-0123456789abcdef0 (10.9.0.0/16): no VPC, subnet or route built",
-				"scheduler subnet subnet-01234567, worker subnet subnet-01234568, worker public IPs: yes; scheduler ports open to 10.9.0.0/16"}},
+			nil}, // networkLines says it (TestExistingVpcSaidOnce)
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -50,5 +49,22 @@ func TestConnectivityLines(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// TestExistingVpcSaidOnce: the summary of an existing-VPC stack names the
+// VPC and the subnets Coiled gets once (they were repeated, issue 19).
+func TestExistingVpcSaidOnce(t *testing.T) {
+	n := config.Network{Connectivity: config.Connectivity{ExistingVpcId: "vpc-0123456789abcdef0", ExistingVpcCidr: netip.MustParsePrefix("10.9.0.0/16"),
+		SchedulerSubnetId: "subnet-01234567", WorkerSubnetId: "subnet-01234568", WorkerPublicIp: config.Bool(false)}}
+	text := Of(config.App{Network: n})
+	for _, want := range []string{"existing VPC vpc-0123456789abcdef0 (10.9.0.0/16): no VPC, subnet or route built",
+		"Coiled gets scheduler subnet subnet-01234567, worker subnet subnet-01234568, worker public IPs: no", "from 10.9.0.0/16"} {
+		if strings.Count(text, want) != 1 {
+			t.Errorf("summary says %q %d times, want once:\n%s", want, strings.Count(text, want), text)
+		}
+	}
+	if strings.Count(text, "subnet-01234567") != 1 {
+		t.Errorf("the scheduler subnet is named %d times:\n%s", strings.Count(text, "subnet-01234567"), text)
 	}
 }

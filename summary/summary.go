@@ -35,8 +35,13 @@ func Of(a config.App) string {
 func networkLines(n config.Network) []string {
 	if n.ExistingVpcId != "" {
 		public := n.WorkerPublicIp != nil && *n.WorkerPublicIp
-		return append([]string{fmt.Sprintf("no VPC: the existing VPC %s (%s); Coiled gets scheduler subnet %s and worker subnet %s, workers with public IPs: %v",
-			n.ExistingVpcId, n.ExistingVpcCidr, n.SchedulerSubnetId, n.WorkerSubnetId, public)}, groupLines(n)...)
+		ip := "no"
+		if public {
+			ip = "yes"
+		}
+		return append([]string{fmt.Sprintf("existing VPC %s (%s): no VPC, subnet or route built, only Coiled's two security groups; "+
+			"Coiled gets scheduler subnet %s, worker subnet %s, worker public IPs: %s",
+			n.ExistingVpcId, n.ExistingVpcCidr, n.SchedulerSubnetId, n.WorkerSubnetId, ip)}, groupLines(n)...)
 	}
 	tgwEgress := n.Egress == config.EgressTransitGateway && n.Topology != config.TopologyPublic
 	hasNat := n.Topology != config.TopologyPublic && !tgwEgress

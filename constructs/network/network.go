@@ -252,6 +252,11 @@ func (n *CoiledNetwork) importVpc(scope constructs.Construct, p config.Network) 
 		})
 	}
 	n.GiveWorkersPublicIp = *p.WorkerPublicIp
+	// CDK warns that an imported subnet without routeTableId has no route
+	// table ID to read; nothing here reads one (the stack builds no route in
+	// an existing VPC), so that warning says nothing to the user.
+	awscdk.Annotations_Of(scope).AcknowledgeWarning(jsii.String("@aws-cdk/aws-ec2:noSubnetRouteTableId"),
+		jsii.String("coilednet builds no route in an existing VPC and reads no route table of its subnets"))
 }
 
 func newSchedulerSecurityGroup(scope constructs.Construct, vpc awsec2.IVpc, p config.Network) awsec2.SecurityGroup {

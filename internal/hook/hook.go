@@ -147,19 +147,23 @@ func parseFlags(args []string, stderr io.Writer) (*flags, int, bool) {
 	addCheckFlags(fs, &f.checkFlags)
 	addVerifyFlags(fs, &f.verifyFlags)
 	fs.BoolVar(&f.confirm, "confirm", false, "confirm what Coiled asked to confirm on an earlier run (that run printed the question and exited 1): the request Coiled asks about is resent once with confirm=1")
-	fs.Usage = func() {
-		fmt.Fprint(stderr, Usage)
-		fs.PrintDefaults()
-	}
+	// The flag package prints its error and the whole usage on a bad flag;
+	// a typo gets one line and a suggestion instead (usageError), -h the
+	// whole usage.
+	fs.SetOutput(io.Discard)
+	fs.Usage = func() {}
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
+			fmt.Fprint(stderr, Usage)
+			fs.SetOutput(stderr)
+			fs.PrintDefaults()
 			return nil, ExitOK, false
 		}
+		usageError(fs, err, stderr)
 		return nil, ExitUsage, false
 	}
 	if fs.NArg() > 0 {
-		fmt.Fprintf(stderr, "coiled-hook: error: unexpected argument %q (all inputs are flags)\n", fs.Arg(0))
-		fs.Usage()
+		fmt.Fprintf(stderr, "coiled-hook: error: unexpected argument %q (all inputs are flags; coiled-hook -h lists them)\n", fs.Arg(0))
 		return nil, ExitUsage, false
 	}
 	if f.outputsFile == "" && f.stack == "" && f.network == "" && !f.startRoleSetup && !f.verifyOnly && f.stopCluster == "" {

@@ -473,7 +473,10 @@ func TestUsageErrors(t *testing.T) {
 		want string
 	}{
 		{"no source of outputs", nil, ExitUsage, "--outputs-file FILE"},
-		{"unknown flag", []string{"--outputs-file", "x", "--bogus"}, ExitUsage, "flag provided but not defined: -bogus"},
+		{"unknown flag", []string{"--outputs-file", "x", "--bogus"}, ExitUsage, "unknown flag --bogus (coiled-hook -h lists every flag)"},
+		{"typo of a flag", []string{"--outputs-fil", "x"}, ExitUsage, "unknown flag --outputs-fil; did you mean --outputs-file?"},
+		{"typo of a boolean flag", []string{"--outputs-file", "x", "--dryrun"}, ExitUsage, "did you mean --dry-run?"},
+		{"single dash and case", []string{"-Zone", "1"}, ExitUsage, "did you mean --zone?"},
 		{"positional argument", []string{"--outputs-file", "x", "extra"}, ExitUsage, `unexpected argument "extra"`},
 		{"bad timeout", []string{"--outputs-file", "x", "--timeout", "0s"}, ExitUsage, "--timeout must be positive"},
 		{"dry run of the role setup", []string{"--start-role-setup", "--dry-run"}, ExitUsage, "--dry-run does not apply to --start-role-setup"},
@@ -482,7 +485,12 @@ func TestUsageErrors(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
 			h := newHarness(t, coiledtest.Options{})
-			expect(t, h.run(tc.args...), tc.code, tc.want)
+			res := h.run(tc.args...)
+			expect(t, res, tc.code, tc.want)
+			// A usage error is one line, not the whole usage (issue 19).
+			if lines := strings.Count(res.all(), "\n"); tc.code == ExitUsage && lines > 2 {
+				t.Errorf("%d lines for a usage error:\n%s", lines, res.all())
+			}
 			if len(h.srv.Requests()) != 0 {
 				t.Error("requests sent")
 			}

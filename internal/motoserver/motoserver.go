@@ -209,6 +209,12 @@ func start(t testing.TB, path string) (endpoint string, notInstalled bool, err e
 // The VPC's real ID is available as the extra output MotoVpcId.
 func CreateStack(t testing.TB, endpoint, name string, outputs map[string]string) {
 	t.Helper()
+	CreateStackIn(t, endpoint, Region, name, outputs)
+}
+
+// CreateStackIn is CreateStack in region.
+func CreateStackIn(t testing.TB, endpoint, region, name string, outputs map[string]string) {
+	t.Helper()
 	outs := map[string]any{"MotoVpcId": map[string]any{"Value": map[string]any{"Ref": "Vpc"}}}
 	for k, v := range outputs {
 		outs[k] = map[string]any{"Value": v}
@@ -226,7 +232,7 @@ func CreateStack(t testing.TB, endpoint, name string, outputs map[string]string)
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
 	cfg, err := config.LoadDefaultConfig(ctx,
-		config.WithRegion(Region),
+		config.WithRegion(region),
 		config.WithBaseEndpoint(endpoint),
 		config.WithCredentialsProvider(credentials.NewStaticCredentialsProvider(Env["AWS_ACCESS_KEY_ID"], Env["AWS_SECRET_ACCESS_KEY"], Env["AWS_SESSION_TOKEN"])),
 	)

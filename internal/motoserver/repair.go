@@ -22,7 +22,9 @@ import (
 //   - moto ignores EnableDnsHostnames: true on an AWS::EC2::VPC: it calls
 //     ModifyVpcAttribute;
 //   - moto ignores SourceDestCheck: false on an AWS::EC2::Instance (CDK's NAT
-//     instance): it calls ModifyInstanceAttribute.
+//     instance): it calls ModifyInstanceAttribute;
+//   - moto's CloudFormation skips AWS::EC2::TransitGatewayVpcAttachment: it
+//     calls CreateTransitGatewayVpcAttachment (once per VPC).
 //
 // It is idempotent: an association already in place is left alone.
 func RepairStack(ctx context.Context, endpoint, stack string) error {
@@ -83,6 +85,29 @@ func RepairStack(ctx context.Context, endpoint, stack string) error {
 				if _, err := ec.ModifyVpcAttribute(ctx, &ec2.ModifyVpcAttributeInput{VpcId: aws.String(physical[logical]),
 					EnableDnsHostnames: &ec2types.AttributeBooleanValue{Value: aws.Bool(true)}}); err != nil {
 					return fmt.Errorf("motoserver: DNS hostnames of %s: %w", physical[logical], err)
+				}
+			}
+		case "AWS::EC2::TransitGatewayVpcAttachment":
+			// moto's CloudFormation skips this resource type.
+			if physical[logical] != "" {
+				continue
+			}
+			vpc := ref(p["VpcId"])
+			tgw, _ := p["TransitGatewayId"].(string)
+			var subnets []string
+			list, _ := p["SubnetIds"].([]any)
+			for _, s := range list {
+				subnets = append(subnets, ref(s))
+			}
+			have, err := ec.DescribeTransitGatewayVpcAttachments(ctx, &ec2.DescribeTransitGatewayVpcAttachmentsInput{
+				Filters: []ec2types.Filter{{Name: aws.String("vpc-id"), Values: []string{vpc}}}})
+			if err != nil {
+				return fmt.Errorf("motoserver: attachments of %s: %w", vpc, err)
+			}
+			if len(have.TransitGatewayVpcAttachments) == 0 {
+				if _, err := ec.CreateTransitGatewayVpcAttachment(ctx, &ec2.CreateTransitGatewayVpcAttachmentInput{
+					TransitGatewayId: aws.String(tgw), VpcId: aws.String(vpc), SubnetIds: subnets}); err != nil {
+					return fmt.Errorf("motoserver: attaching %s to %s: %w", vpc, tgw, err)
 				}
 			}
 		case "AWS::EC2::Instance":

@@ -50,9 +50,20 @@ func script(t *testing.T, env []string, name string, args ...string) (string, in
 func TestSandbox(t *testing.T) {
 	requireTools(t)
 	tmp := t.TempDir()
-	out, code := script(t, []string{"TMPDIR=" + tmp}, "scripts/deploy", "--local", "-c", "topology=private", "-c", "azs=2")
+	outputs := filepath.Join(t.TempDir(), "sandbox-outputs.json")
+	out, code := script(t, []string{"TMPDIR=" + tmp, "COILEDNET_SANDBOX_OUTPUTS=" + outputs}, "scripts/deploy", "--local", "-c", "topology=private", "-c", "azs=2")
 	if code != 0 {
 		t.Fatalf("scripts/deploy --local exited %d:\n%s", code, out)
+	}
+	// The outputs file stays where the sandbox says it is (issue 19).
+	if !strings.Contains(out, "Its outputs are kept in "+outputs) || !strings.Contains(out, "coiled-hook --outputs-file "+outputs) {
+		t.Errorf("the sandbox does not say where its outputs file is:\n%s", out)
+	}
+	if raw, err := os.ReadFile(outputs); err != nil || !strings.Contains(string(raw), `"NetworkId"`) {
+		t.Errorf("outputs file %s after the sandbox: %v %s", outputs, err, raw)
+	}
+	if !regexp.MustCompile(`Sandbox done in \d+ s`).MatchString(out) {
+		t.Errorf("the sandbox does not say how long it took:\n%s", out)
 	}
 	for _, want := range []string{
 		"sandbox: AWS emulator (moto_server) on http://localhost:",
@@ -119,11 +130,54 @@ func TestDeployArguments(t *testing.T) {
 		{[]string{"topology=private"}, "did you mean -c topology=private ?"},
 		{[]string{"--require-approval", "never"}, "CDK's own flags go after --"},
 		{[]string{"-c"}, "-c needs key=value"},
+		{[]string{"--topology=private"}, "did you mean -c topology=private ?"},
+		{[]string{"--azs", "2"}, "did you mean -c azs=2 ?"},
+		{[]string{"--", "--topology=private"}, "--topology is a coilednet option, not a CDK flag (CDK would ignore it): did you mean -c topology=private ?"},
+		{[]string{"-c", "azs=2", "--", "--require-approval", "never", "--topology", "internal"}, "did you mean -c topology=internal ?"},
+		{[]string{"-c", "azs=1", "-c", "topology=private", "-c", "azs=2"}, "-c azs is given twice ('1' and '2'): keep one"},
+		{[]string{"--local", "-c", "azs=1", "-c", "azs=2"}, "-c azs is given twice"},
 	} {
 		out, code := script(t, nil, "scripts/deploy", tc.args...)
 		if code != 2 || !strings.Contains(out, tc.want) {
 			t.Errorf("scripts/deploy %v: exit %d, want 2 and %q:\n%s", tc.args, code, tc.want, out)
 		}
+	}
+}
+
+// TestDeployAdviceWorks runs what scripts/deploy's argument errors tell the
+// user to type, and checks that it does what they wanted (issue 19):
+// --topology=private becomes -c topology=private, which synthesizes a
+// private network; a CDK flag moved after -- is accepted.
+func TestDeployAdviceWorks(t *testing.T) {
+	requireTools(t)
+	noCreds := []string{"AWS_ACCESS_KEY_ID=", "AWS_SECRET_ACCESS_KEY=", "AWS_PROFILE=", "AWS_CONFIG_FILE=/dev/null",
+		"AWS_SHARED_CREDENTIALS_FILE=/dev/null", "AWS_EC2_METADATA_DISABLED=true"}
+	advice := func(args ...string) []string {
+		out, code := script(t, nil, "scripts/deploy", args...)
+		m := regexp.MustCompile(`(?:did you mean|e\.g\.) scripts/deploy (.*?)(?: \?)?$|did you mean (-c \S+) \?`).FindStringSubmatch(strings.TrimSpace(out))
+		if code != 2 || m == nil {
+			t.Fatalf("scripts/deploy %v: exit %d, no advice:\n%s", args, code, out)
+		}
+		if m[2] != "" {
+			return strings.Fields(m[2])
+		}
+		return strings.Fields(m[1])
+	}
+	args := advice("--topology=private")
+	out, code := script(t, noCreds, "scripts/deploy", args...)
+	if code != 0 || !strings.Contains(out, "private topology") {
+		t.Errorf("scripts/deploy %v (as advised): exit %d, want a private network:\n%s", args, code, out)
+	}
+	args = advice("--require-approval", "never")
+	if out, code := script(t, noCreds, "scripts/deploy", args...); code != 0 || !strings.Contains(out, "Synthesized into cdk.out/") {
+		t.Errorf("scripts/deploy %v (as advised): exit %d:\n%s", args, code, out)
+	}
+	// A synth that fails leaves no template of the previous one behind.
+	if out, code := script(t, noCreds, "scripts/deploy", "-c", "topology=hybrid"); code == 0 {
+		t.Fatalf("a bad topology synthesized:\n%s", out)
+	}
+	if _, err := os.Stat(filepath.Join(root, "cdk.out", "CoiledNetwork.template.json")); err == nil {
+		t.Error("cdk.out/CoiledNetwork.template.json is still there after a failed synth")
 	}
 }
 
@@ -153,9 +207,19 @@ func TestCLIMessages(t *testing.T) {
 	if code != 0 || m == nil || strings.Count(out, "fixed monthly cost") != 1 {
 		t.Fatalf("default synth: exit %d, no acknowledgeWarnings hint or cost not once:\n%s", code, out)
 	}
+	// What the CDK CLI prints under the warning works as the ID too.
+	ack := regexp.MustCompile(`Acknowledge with '(\S+)'`).FindStringSubmatch(out)
 	out, code = synth("-c", m[1])
 	if code != 0 || strings.Contains(out, "are open to the whole internet") || strings.Contains(out, "WARNING") {
 		t.Errorf("synth -c %s: exit %d, the warning is still printed:\n%s", m[1], code, out)
+	}
+	if ack == nil {
+		t.Errorf("no \"Acknowledge with\" line under the warning (if the CLI no longer prints it, drop this check)")
+	} else {
+		out, code = synth("-c", "acknowledgeWarnings="+ack[1])
+		if code != 0 || strings.Contains(out, "are open to the whole internet") || strings.Contains(out, "WARNING") {
+			t.Errorf("synth -c acknowledgeWarnings=%s (as the CLI says): exit %d, the warning is still printed:\n%s", ack[1], code, out)
+		}
 	}
 
 	out, code = synth("-c", "region=us-west-2", "-c", "ports=443")
@@ -268,5 +332,22 @@ func TestDeployIsHonest(t *testing.T) {
 	if code != 0 || !strings.Contains(out, "Deployed. Hand the network to Coiled") ||
 		!regexp.MustCompile(`stack CoiledNetwork: network vpc-\w+ in us-west-2`).MatchString(out) {
 		t.Errorf("direct deploy on moto: exit %d, want 0 and \"Deployed.\":\n%s", code, out)
+	}
+}
+
+// TestSandboxZones: zones of another region are rejected before anything
+// starts, with advice that works: the advised zones go through the sandbox.
+func TestSandboxZones(t *testing.T) {
+	requireTools(t)
+	out, code := script(t, []string{"TMPDIR=" + t.TempDir()}, "scripts/deploy", "--local", "-c", "availabilityZones=us-west-2a,us-west-2b", "-c", "azs=2")
+	m := regexp.MustCompile(`e\.g\. (-c availabilityZones=\S+)`).FindStringSubmatch(out)
+	if code != 2 || m == nil || strings.Contains(out, "moto_server") {
+		t.Fatalf("us-west-2 zones in the sandbox: exit %d, want 2 before the emulator starts, with advice:\n%s", code, out)
+	}
+	args := append([]string{"--local"}, strings.Fields(m[1])...)
+	args = append(args, "-c", "azs=2")
+	out, code = script(t, []string{"TMPDIR=" + t.TempDir(), "COILEDNET_SANDBOX_OUTPUTS=" + filepath.Join(t.TempDir(), "o.json")}, "scripts/deploy", args...)
+	if code != 0 || !strings.Contains(out, "Sandbox done") || !strings.Contains(out, "us-east-1b,") {
+		t.Errorf("scripts/deploy %v (as advised): exit %d:\n%s", args, code, out)
 	}
 }
