@@ -46,7 +46,7 @@ func anchors(t *testing.T, path string) map[string]bool {
 func TestSlug(t *testing.T) {
 	for in, want := range map[string]string{
 		"Private networks: internal, Transit Gateway, peering, existing VPC": "private-networks-internal-transit-gateway-peering-existing-vpc",
-		"1. A Coiled API token": "1-a-coiled-api-token",
+		"1. A Coiled API token":                "1-a-coiled-api-token",
 		"Egress control: AWS Network Firewall": "egress-control-aws-network-firewall",
 	} {
 		if got := slug(in); got != want {
