@@ -393,6 +393,13 @@ func (s *Server) FailNext(route Route, n int, fault HTTPFault) {
 	}
 }
 
+// ClearFaults drops the faults still queued for route by FailNext.
+func (s *Server) ClearFaults(route Route) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	delete(s.httpFaults, route)
+}
+
 // RejectToken makes every request fail as if the token were bad: HTTP
 // requests get status (401 or 403) and websockets close with 4403. Zero
 // turns it off.

@@ -311,13 +311,15 @@ func TestVerifyCleanup(t *testing.T) {
 	t.Run("DELETE always fails", func(t *testing.T) {
 		t.Parallel()
 		h := newVerifyHarness(t)
-		// Every attempt of both DELETEs (the client's retries, then the hook's).
-		h.srv.FailNext(coiledtest.RouteDeleteCluster, 2*coiled.DefaultAttempts, coiledtest.Fail500)
+		// Every attempt of both DELETEs (the client's retries within the stop
+		// wait, then the hook's second DELETE).
+		h.srv.FailNext(coiledtest.RouteDeleteCluster, 2*Attempts, coiledtest.Fail500)
 		res := h.verify()
 		id := strconv.FormatInt(onlyCluster(t, h.srv).ID, 10)
 		expect(t, res, ExitFailed, "DELETE of cluster "+id+" failed", "is not confirmed stopped",
 			"scripts/coiled-hook --stop-cluster "+id+" --workspace acme", "cleanup   NOT confirmed")
-		// The printed command stops it.
+		// The printed command stops it (once Coiled answers DELETE again).
+		h.srv.ClearFaults(coiledtest.RouteDeleteCluster)
 		res = h.runCtx(context.Background(), "--stop-cluster", id, "--workspace", "acme")
 		expect(t, res, ExitOK, "stopping cluster "+id, "stopped")
 		noClusterLeft(t, h.srv)
