@@ -64,6 +64,11 @@ func FromApp(app awscdk.App) (*NetworkStack, error) {
 // AwsSolutions checks as an aspect. An invalid cfg is returned as an error
 // naming the Go fields (config.App.Validate) before the stack is created.
 func New(app awscdk.App, cfg config.App) (*NetworkStack, error) {
+	return newStack(app, cfg, nil)
+}
+
+// newStack is New with the stack's environment (nil: environment-agnostic).
+func newStack(app awscdk.App, cfg config.App, env *awscdk.Environment) (*NetworkStack, error) {
 	if err := cfg.Validate(); err != nil {
 		return nil, fmt.Errorf("coilednet stack: %w", err)
 	}
@@ -71,7 +76,7 @@ func New(app awscdk.App, cfg config.App) (*NetworkStack, error) {
 	if id := cfg.Network.ExistingVpcId; id != "" {
 		description = "coilednet: Coiled security groups in existing VPC " + id
 	}
-	stack := awscdk.NewStack(app, jsii.String(cfg.StackName), &awscdk.StackProps{Description: jsii.String(description)})
+	stack := awscdk.NewStack(app, jsii.String(cfg.StackName), &awscdk.StackProps{Description: jsii.String(description), Env: env})
 	acknowledgeWarnings(stack, cfg)
 	net, err := network.NewCoiledNetwork(stack, "CoiledNetwork", &cfg.Network)
 	if err != nil {
