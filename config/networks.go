@@ -386,10 +386,14 @@ func (n NetworkSpec) Env() string {
 // ContextOverrides returns the keys of ours that this run sets on the
 // command line: those whose value in ctx (the complete CDK context) differs
 // from cdkJSON (cdk.json's context), plus those named in given (the -c keys
-// scripts/deploy saw, which catch a -c value equal to cdk.json's).
+// scripts/deploy saw, which catch a -c value equal to cdk.json's). With no
+// cdkJSON (none could be read), only the keys in given count.
 func ContextOverrides(ctx, cdkJSON map[string]any, given []string) map[string]bool {
 	out := map[string]bool{}
 	for _, k := range Keys {
+		if cdkJSON == nil {
+			break
+		}
 		v, ok := ctx[k]
 		if !ok {
 			continue

@@ -100,8 +100,8 @@ func NewForNetwork(app awscdk.App, n config.ResolvedNetwork) (*NetworkStack, err
 }
 
 // cdkJSONContext returns the context of the cdk.json at path, or nil when
-// it cannot be read (every context key then counts as given on the command
-// line, which only makes synth report more overrides).
+// it cannot be read (then only the keys of ContextKeysEnv count as given on
+// the command line).
 func cdkJSONContext(path string) map[string]any {
 	raw, err := os.ReadFile(path)
 	if err != nil {
