@@ -1,6 +1,7 @@
 package config
 
 import (
+	"encoding/json"
 	"errors"
 	"fmt"
 	"maps"
@@ -554,7 +555,11 @@ func Select(file string, nets []ResolvedNetwork, only []string) ([]ResolvedNetwo
 	for _, want := range only {
 		i := slices.IndexFunc(nets, func(n ResolvedNetwork) bool { return n.Name == want })
 		if i < 0 {
-			return nil, &NetworkError{File: file, Err: fmt.Errorf("has no network %q%s; its networks are %s", want, suggestFrom(want, names), strings.Join(names, ", "))}
+			hint := ""
+			if h := suggestFrom(want, names); h != "" {
+				hint = " (" + strings.TrimPrefix(h, "; ") + ")"
+			}
+			return nil, &NetworkError{File: file, Err: fmt.Errorf("has no network %q%s; its networks are %s", want, hint, strings.Join(names, ", "))}
 		}
 		out = append(out, nets[i])
 	}
@@ -606,4 +611,36 @@ func valueText(v any) string {
 		return strings.TrimSpace(s)
 	}
 	return jsonText(normalize(v))
+}
+
+// ReadNetworks resolves this run's networks file outside the CDK app (for
+// scripts/deploy, the hook, scripts/destroy): cdk.json's context at cdkJSON
+// (none when it does not exist) with cflags as -c key=value values on top,
+// and the file they name (-c networksFile) or DefaultNetworksFile. It
+// returns the file's path and its networks, or "" and none without a file.
+func ReadNetworks(cdkJSON string, cflags map[string]string) (string, []ResolvedNetwork, error) {
+	defaults := map[string]any{}
+	if raw, err := os.ReadFile(cdkJSON); err == nil {
+		var f struct {
+			Context map[string]any `json:"context"`
+		}
+		if err := json.Unmarshal(raw, &f); err != nil {
+			return "", nil, fmt.Errorf("%s: %v", cdkJSON, err)
+		}
+		if f.Context != nil {
+			defaults = f.Context
+		}
+	}
+	ctx := maps.Clone(defaults)
+	var given []string
+	for k, v := range cflags {
+		ctx[k] = v
+		given = append(given, k)
+	}
+	path, err := NetworksFilePath(ctx, "")
+	if err != nil || path == "" {
+		return "", nil, err
+	}
+	nets, err := LoadNetworks(path, ctx, ContextOverrides(ctx, defaults, given))
+	return path, nets, err
 }

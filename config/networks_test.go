@@ -187,7 +187,7 @@ func TestSelectNetworks(t *testing.T) {
 	if err != nil || len(got) != 1 || got[0].Name != "dev" {
 		t.Errorf("Select(dev) = %+v, %v", got, err)
 	}
-	if _, err := Select("coilednet.yaml", nets, []string{"prd"}); err == nil || !strings.Contains(err.Error(), `has no network "prd"; did you mean "prod"?`) {
+	if _, err := Select("coilednet.yaml", nets, []string{"prd"}); err == nil || !strings.Contains(err.Error(), `has no network "prd" (did you mean "prod"?); its networks are prod, dev`) {
 		t.Errorf("Select(prd) error = %v", err)
 	}
 }

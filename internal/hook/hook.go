@@ -17,6 +17,7 @@ import (
 	"time"
 
 	"github.com/coilednet/coilednet/coiled"
+	"github.com/coilednet/coilednet/outputkeys"
 	"github.com/coilednet/coilednet/stackoutputs"
 )
 
@@ -75,6 +76,7 @@ type flags struct {
 	startRoleSetup bool
 	roleSetupFile  string
 	checkFlags
+	allFlags
 }
 
 // Usage is the help text printed for -h and usage errors.
@@ -125,6 +127,7 @@ func parseFlags(args []string, stderr io.Writer) (*flags, int, bool) {
 	fs.BoolVar(&f.startRoleSetup, "start-role-setup", false, "before a coiledAccess=role deploy: get the principal and external ID from Coiled (or reuse those in --role-setup-file) and print them as coiledPrincipal=… and coiledExternalId=… lines on stdout")
 	fs.StringVar(&f.roleSetupFile, "role-setup-file", DefaultRoleSetupFile, "where --start-role-setup keeps the principal and external ID per server and workspace (`FILE`)")
 	addCheckFlags(fs, &f.checkFlags)
+	addAllFlags(fs, &f.allFlags)
 	fs.Usage = func() {
 		fmt.Fprint(stderr, Usage)
 		fs.PrintDefaults()
@@ -140,7 +143,11 @@ func parseFlags(args []string, stderr io.Writer) (*flags, int, bool) {
 		fs.Usage()
 		return nil, ExitUsage, false
 	}
-	if f.outputsFile == "" && f.stack == "" && f.network == "" && !f.startRoleSetup {
+	if err := f.allFlags.validate(f); err != nil {
+		fmt.Fprintf(stderr, "coiled-hook: error: %v\n", err)
+		return nil, ExitUsage, false
+	}
+	if f.outputsFile == "" && f.stack == "" && f.network == "" && !f.startRoleSetup && !f.all {
 		fmt.Fprintln(stderr, "coiled-hook: error: say where the network IDs come from: --outputs-file FILE (written by `cdk deploy --outputs-file FILE`), --stack NAME (read from CloudFormation) or --network vpc-…,subnet-…,subnet-…,sg-…,sg-…")
 		return nil, ExitUsage, false
 	}
@@ -203,6 +210,7 @@ type run struct {
 	out, err io.Writer
 	step     string
 	settings coiled.Settings
+	stackWS  string // the stack's CoiledWorkspace output (all.go)
 	red      *redactor
 	acc      access
 	network  coiled.Network
@@ -252,6 +260,9 @@ func (rn *Runner) Run(ctx context.Context, args []string) int {
 		return code
 	}
 	r.f = f
+	if f.all {
+		return r.runAll(ctx, args) // all.go: each network as --stack NAME
+	}
 	ctx, cancel := context.WithTimeout(ctx, f.timeout)
 	defer cancel()
 	if f.check {
@@ -295,6 +306,7 @@ func (rn *Runner) Run(ctx context.Context, args []string) int {
 	if !ok {
 		return code
 	}
+	r.stackWS = stackWorkspace(outputs)
 	if subnetZone, code, ok = r.preSend(ctx, outputs, subnetZone); !ok {
 		return code
 	}
@@ -385,6 +397,9 @@ func (rn *Runner) Run(ctx context.Context, args []string) int {
 func (r *run) explicitWorkspace() (workspace, source string) {
 	if r.f.workspace != "" {
 		return r.f.workspace, "--workspace"
+	}
+	if r.stackWS != "" {
+		return r.stackWS, "the stack's " + outputkeys.Workspace + " output (the networks file)"
 	}
 	return r.settings.Workspace, r.settings.WorkspaceSource
 }

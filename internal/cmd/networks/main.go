@@ -55,39 +55,18 @@ func (c contextFlags) Set(kv string) error {
 	return nil
 }
 
-// Resolve returns the networks of this run as the app will build them:
-// the file named by -c networksFile or coilednet.yaml, over cdk.json's
-// context and the -c values. It returns "" and no networks without a file.
+// Resolve returns the networks of this run as the app will build them
+// (config.ReadNetworks), those named in only when it is not empty.
 func Resolve(cdkJSON string, cflags map[string]string, only []string) (string, []config.ResolvedNetwork, error) {
-	defaults := map[string]any{}
-	if raw, err := os.ReadFile(cdkJSON); err == nil {
-		var f struct {
-			Context map[string]any `json:"context"`
-		}
-		if err := json.Unmarshal(raw, &f); err != nil {
-			return "", nil, fmt.Errorf("%s: %v", cdkJSON, err)
-		}
-		defaults = f.Context
-	}
-	ctx := map[string]any{}
-	for k, v := range defaults {
-		ctx[k] = v
-	}
-	var given []string
-	for k, v := range cflags {
-		ctx[k] = v
-		given = append(given, k)
-	}
-	path, err := config.NetworksFilePath(ctx, "")
-	if err != nil || path == "" {
-		if len(only) > 0 && err == nil {
-			err = errors.New("--only needs a networks file (coilednet.yaml, or -c networksFile=PATH)")
-		}
-		return "", nil, err
-	}
-	nets, err := config.LoadNetworks(path, ctx, config.ContextOverrides(ctx, defaults, given))
+	path, nets, err := config.ReadNetworks(cdkJSON, cflags)
 	if err != nil {
 		return path, nil, err
+	}
+	if path == "" {
+		if len(only) > 0 {
+			return "", nil, errors.New("--only needs a networks file (coilednet.yaml, or -c networksFile=PATH)")
+		}
+		return "", nil, nil
 	}
 	nets, err = config.Select(path, nets, only)
 	return path, nets, err
