@@ -25,7 +25,9 @@ import (
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/credentials/stscreds"
 	"github.com/aws/aws-sdk-go-v2/service/cloudformation"
+	"github.com/aws/aws-sdk-go-v2/service/sts"
 	"github.com/aws/smithy-go"
 
 	"github.com/coilednet/coilednet/safechange"
@@ -36,7 +38,11 @@ func main() { os.Exit(run(context.Background(), os.Args[1:], os.Getenv, os.Stdou
 
 // stack is one stack of the cloud assembly.
 type stack struct {
-	name, templateFile, region string
+	name, templateFile, region, account string
+	// assumeRole is the CDK deploy role of the stack's environment (the
+	// manifest's assumeRoleArn): read through it when the stack lives in
+	// another account than the credentials'.
+	assumeRole string
 }
 
 func assembly(dir string) ([]stack, error) {
@@ -49,8 +55,9 @@ func assembly(dir string) ([]stack, error) {
 			Type        string `json:"type"`
 			Environment string `json:"environment"`
 			Properties  struct {
-				StackName    string `json:"stackName"`
-				TemplateFile string `json:"templateFile"`
+				StackName     string `json:"stackName"`
+				TemplateFile  string `json:"templateFile"`
+				AssumeRoleArn string `json:"assumeRoleArn"`
 			} `json:"properties"`
 		} `json:"artifacts"`
 	}
@@ -66,9 +73,15 @@ func assembly(dir string) ([]stack, error) {
 		if s.name == "" {
 			s.name = id
 		}
-		if i := strings.LastIndexByte(a.Environment, '/'); i >= 0 && a.Environment[i+1:] != "unknown-region" {
-			s.region = a.Environment[i+1:]
+		if acct, region, ok := strings.Cut(strings.TrimPrefix(a.Environment, "aws://"), "/"); ok {
+			if region != "unknown-region" {
+				s.region = region
+			}
+			if acct != "unknown-account" {
+				s.account = acct
+			}
 		}
+		s.assumeRole = a.Properties.AssumeRoleArn
 		out = append(out, s)
 	}
 	slices.SortFunc(out, func(a, b stack) int { return strings.Compare(a.name, b.name) })
@@ -149,6 +162,22 @@ func deployedTemplate(ctx context.Context, s stack, env func(string) string) ([]
 	if err != nil {
 		return nil, "", err
 	}
+	if s.account != "" {
+		// A stack in another account: read it as cdk deploy does, through
+		// the deploy role the target account's bootstrap trusts us with.
+		stsClient := sts.NewFromConfig(cfg)
+		id, err := stsClient.GetCallerIdentity(ctx, &sts.GetCallerIdentityInput{})
+		if err != nil {
+			return nil, cfg.Region, fmt.Errorf("who are these credentials (sts:GetCallerIdentity): %v", err)
+		}
+		if aws.ToString(id.Account) != s.account {
+			role := strings.NewReplacer("${AWS::Partition}", partition(cfg.Region), "${AWS::Region}", cfg.Region, "${AWS::AccountId}", s.account).Replace(s.assumeRole)
+			if role == "" {
+				return nil, cfg.Region, fmt.Errorf("stack %s is in account %s, the credentials in %s, and the app names no deploy role to read it with", s.name, s.account, aws.ToString(id.Account))
+			}
+			cfg.Credentials = aws.NewCredentialsCache(stscreds.NewAssumeRoleProvider(stsClient, role))
+		}
+	}
 	out, err := cloudformation.NewFromConfig(cfg).GetTemplate(ctx, &cloudformation.GetTemplateInput{StackName: aws.String(s.name)})
 	if err != nil {
 		var apiErr smithy.APIError
@@ -162,4 +191,15 @@ func deployedTemplate(ctx context.Context, s stack, env func(string) string) ([]
 		return nil, cfg.Region, fmt.Errorf("CloudFormation returned an empty template")
 	}
 	return []byte(body), cfg.Region, nil
+}
+
+// partition is the AWS partition of region.
+func partition(region string) string {
+	switch {
+	case strings.HasPrefix(region, "cn-"):
+		return "aws-cn"
+	case strings.HasPrefix(region, "us-gov-"):
+		return "aws-us-gov"
+	}
+	return "aws"
 }
