@@ -82,7 +82,14 @@ func NewForNetwork(app awscdk.App, n config.ResolvedNetwork) (*NetworkStack, err
 			env.Account = jsii.String(n.Account)
 		}
 	}
-	s, err := newStack(app, n.App, env)
+	// A stack with an account and a region looks its AZs up (CDK's
+	// availability-zones context provider) even when the options name
+	// them; the named AZs answer that lookup, so synth needs no AWS call.
+	var context map[string]any
+	if zones := n.App.Network.AvailabilityZones; n.Account != "" && n.Region != "" && len(zones) > 0 {
+		context = map[string]any{fmt.Sprintf("availability-zones:account=%s:region=%s", n.Account, n.Region): zones}
+	}
+	s, err := newStack(app, n.App, env, context)
 	if err != nil {
 		return nil, err
 	}
