@@ -12,6 +12,7 @@ package e2e
 import (
 	"context"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"reflect"
 	"strings"
@@ -59,7 +60,15 @@ func TestDestroyOnEmulator(t *testing.T) {
 	if out, code := hookStatus(t, env, srv, "--outputs-file", outputsFile); code != 0 {
 		t.Fatalf("hook exited %d:\n%s", code, out)
 	}
-	coiledEnv := append(append([]string{}, env...), "HOME="+t.TempDir(), "DASK_CONFIG="+t.TempDir(),
+	// A HOME of its own keeps the user's dask config out; the Go caches
+	// stay the machine's (scripts/destroy builds its helpers).
+	goEnv, err := exec.Command("go", "env", "GOCACHE", "GOMODCACHE", "GOPATH").Output()
+	if err != nil {
+		t.Fatal(err)
+	}
+	caches := strings.Fields(string(goEnv))
+	coiledEnv := append(append([]string{}, env...), "GOCACHE="+caches[0], "GOMODCACHE="+caches[1], "GOPATH="+caches[2],
+		"HOME="+t.TempDir(), "DASK_CONFIG="+t.TempDir(),
 		"DASK_COILED__SERVER="+srv.URL(), "DASK_COILED__TOKEN="+srv.Token(),
 		"COILED_AWS_ACCESS_KEY_ID=AKIAE2EEXAMPLE", "COILED_AWS_SECRET_ACCESS_KEY="+awsSecret)
 	destroy := func(args ...string) (string, int) {
