@@ -58,13 +58,9 @@ networks_safe_change() {
   "$CDK" synth --no-notices --quiet "${ctx[@]}" ${bootstrap_flags[@]+"${bootstrap_flags[@]}"} >/dev/null
   bin=$(build_if_stale safechange ./internal/cmd/safechange)
   stacks=$(IFS=,; printf '%s' "${NETWORK_STACKS[*]:-}")
-  if ! "$bin" -assembly cdk.out -stacks "$stacks"; then
-    if [ "${allow_replacement:-0}" = 1 ]; then
-      echo "coilednet: --allow-replacement: deploying anyway; hand Coiled the new IDs afterwards (scripts/coiled-hook)" >&2
-    else
-      exit 1
-    fi
-  fi
+  local allow=()
+  [ "${allow_replacement:-0}" = 1 ] && allow=(-allow-replacement)
+  "$bin" -assembly cdk.out -stacks "$stacks" ${allow[@]+"${allow[@]}"} || exit 1
 }
 
 # networks_deploy: deploys the synthesized stacks (all, or --only's), keeps

@@ -181,7 +181,7 @@ func TestNetworksFileOnEmulator(t *testing.T) {
 		// parameter (moto 5.2.1 raises KeyError 'BootstrapVersion' in
 		// UpdateStack), so the deploy itself fails there: what is checked is
 		// that the flag lets it go ahead to CloudFormation.
-		if strings.Contains(out, "refusing to deploy") || !strings.Contains(out, "--allow-replacement: deploying anyway") ||
+		if strings.Contains(out, "refusing to deploy") || !strings.Contains(out, "--allow-replacement: deploying a change that breaks the network Coiled uses") ||
 			!strings.Contains(out, "CoiledNetwork-dev: updating stack") {
 			t.Errorf("--allow-replacement did not go ahead:\n%s", out)
 		}

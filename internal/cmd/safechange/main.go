@@ -93,6 +93,7 @@ func run(ctx context.Context, args []string, env func(string) string, stdout, st
 	fs.SetOutput(stderr)
 	dir := fs.String("assembly", "cdk.out", "the synthesized cloud assembly `DIR`")
 	only := fs.String("stacks", "", "check only these stacks (comma-separated; default: all)")
+	allow := fs.Bool("allow-replacement", false, "report the dangerous changes but exit 0 (scripts/deploy --allow-replacement)")
 	if err := fs.Parse(args); err != nil || fs.NArg() > 0 {
 		return 2
 	}
@@ -135,6 +136,11 @@ func run(ctx context.Context, args []string, env func(string) string, stdout, st
 		}
 	}
 	if len(findings) == 0 {
+		return 0
+	}
+	if *allow {
+		fmt.Fprintf(stderr, "coilednet: --allow-replacement: deploying a change that breaks the network Coiled uses or opens the scheduler wider:\n%s\n", strings.Join(findings, "\n"))
+		fmt.Fprintln(stderr, "  Hand Coiled the new IDs afterwards: scripts/coiled-hook.")
 		return 0
 	}
 	fmt.Fprintf(stderr, "coilednet: refusing to deploy: the change would break the network Coiled uses or open the scheduler wider:\n%s\n", strings.Join(findings, "\n"))
