@@ -579,7 +579,7 @@ func ContextWarnings(ctx map[string]any) []Warning {
 	sort.Strings(names)
 	var out []Warning
 	for _, k := range names {
-		if keyIndex(k) < len(Keys) || isCDKKey(k) || suggestKey(k) != "" {
+		if keyIndex(k) < len(Keys) || isCDKKey(k) || suggestKey(k) != "" || k == KeyNetworksFile {
 			continue
 		}
 		msg := fmt.Sprintf("context key %q is not a coilednet option and is ignored", k)

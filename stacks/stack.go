@@ -65,6 +65,12 @@ func FromApp(app awscdk.App) (*NetworkStack, error) {
 // AwsSolutions checks as an aspect. An invalid cfg is returned as an error
 // naming the Go fields (config.App.Validate) before the stack is created.
 func New(app awscdk.App, cfg config.App) (*NetworkStack, error) {
+	return newStack(app, cfg, nil, nil)
+}
+
+// newStack is New with the stack's environment (nil: environment-agnostic)
+// and context set on the stack before anything is built in it.
+func newStack(app awscdk.App, cfg config.App, env *awscdk.Environment, context map[string]any) (*NetworkStack, error) {
 	if err := cfg.Validate(); err != nil {
 		return nil, fmt.Errorf("coilednet stack: %w", err)
 	}
@@ -72,7 +78,10 @@ func New(app awscdk.App, cfg config.App) (*NetworkStack, error) {
 	if id := cfg.Network.ExistingVpcId; id != "" {
 		description = "coilednet: Coiled security groups in existing VPC " + id
 	}
-	stack := awscdk.NewStack(app, jsii.String(cfg.StackName), &awscdk.StackProps{Description: jsii.String(description)})
+	stack := awscdk.NewStack(app, jsii.String(cfg.StackName), &awscdk.StackProps{Description: jsii.String(description), Env: env})
+	for k, v := range context {
+		stack.Node().SetContext(jsii.String(k), v)
+	}
 	acknowledgeWarnings(stack, cfg)
 	net, err := network.NewCoiledNetwork(stack, "CoiledNetwork", &cfg.Network)
 	if err != nil {

@@ -47,7 +47,7 @@ func run(stderr io.Writer) int {
 			fmt.Fprintf(stderr, "coilednet: warning: %s\n", w.Message)
 		}
 	}
-	stack, err := stacks.FromApp(app)
+	built, err := stacks.FromAppFile(app)
 	if err != nil {
 		msg := "coilednet: " + err.Error() + "\nNothing was built."
 		if !underCLI() {
@@ -66,8 +66,16 @@ func run(stderr io.Writer) int {
 		return 0
 	}
 	if !quiet {
-		fmt.Fprint(stderr, summary.Of(stack.Config))
-		fmt.Fprint(stderr, cost.EstimateApp(stack.Config).String())
+		for _, note := range built.OverrideNotes() {
+			fmt.Fprintf(stderr, "coilednet: note: %s\n", note)
+		}
+		for i, stack := range built.Stacks {
+			if built.File != "" {
+				fmt.Fprintf(stderr, "\n== network %s (%s): stack %s ==\n", built.Networks[i].Name, built.File, stack.Config.StackName)
+			}
+			fmt.Fprint(stderr, summary.Of(stack.Config))
+			fmt.Fprint(stderr, cost.EstimateApp(stack.Config).String())
+		}
 	}
 	app.Synth(nil)
 	return 0

@@ -859,7 +859,9 @@ func ValidateBackendOptions(data map[string]any) []string {
 	if _, ok := opts["firewall"].(map[string]any); !ok {
 		bad = append(bad, "options.firewall is not an object")
 	}
-	if netw, ok := opts["network"].(map[string]any); ok {
+	if netw, ok := opts["network"].(map[string]any); ok && len(netw) == 0 {
+		// {}: no custom network (scripts/destroy --detach-coiled).
+	} else if ok {
 		for key, prefix := range map[string]string{
 			"network_id": "vpc-", "scheduler_subnet_id": "subnet-", "worker_subnet_id": "subnet-",
 			"scheduler_firewall_id": "sg-", "firewall_id": "sg-",

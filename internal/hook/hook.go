@@ -17,6 +17,7 @@ import (
 	"time"
 
 	"github.com/coilednet/coilednet/coiled"
+	"github.com/coilednet/coilednet/outputkeys"
 	"github.com/coilednet/coilednet/stackoutputs"
 )
 
@@ -88,6 +89,7 @@ type flags struct {
 	verifyFlags
 	// confirm answers Coiled's 409 "confirm" (issue 22).
 	confirm bool
+	allFlags
 }
 
 // Usage is the help text printed for -h and usage errors.
@@ -147,6 +149,7 @@ func parseFlags(args []string, stderr io.Writer) (*flags, int, bool) {
 	addCheckFlags(fs, &f.checkFlags)
 	addVerifyFlags(fs, &f.verifyFlags)
 	fs.BoolVar(&f.confirm, "confirm", false, "confirm what Coiled asked to confirm on an earlier run (that run printed the question and exited 1): the request Coiled asks about is resent once with confirm=1")
+	addAllFlags(fs, &f.allFlags)
 	// The flag package prints its error and the whole usage on a bad flag;
 	// a typo gets one line and a suggestion instead (usageError), -h the
 	// whole usage.
@@ -166,7 +169,11 @@ func parseFlags(args []string, stderr io.Writer) (*flags, int, bool) {
 		fmt.Fprintf(stderr, "coiled-hook: error: unexpected argument %q (all inputs are flags; coiled-hook -h lists them)\n", fs.Arg(0))
 		return nil, ExitUsage, false
 	}
-	if f.outputsFile == "" && f.stack == "" && f.network == "" && !f.startRoleSetup && !f.verifyOnly && f.stopCluster == "" {
+	if err := f.allFlags.validate(f); err != nil {
+		fmt.Fprintf(stderr, "coiled-hook: error: %v\n", err)
+		return nil, ExitUsage, false
+	}
+	if f.outputsFile == "" && f.stack == "" && f.network == "" && !f.startRoleSetup && !f.verifyOnly && f.stopCluster == "" && !f.all {
 		fmt.Fprintln(stderr, "coiled-hook: error: say where the network IDs come from: --outputs-file FILE (written by `cdk deploy --outputs-file FILE`), --stack NAME (read from CloudFormation) or --network vpc-…,subnet-…,subnet-…,sg-…,sg-…")
 		return nil, ExitUsage, false
 	}
@@ -231,6 +238,7 @@ type run struct {
 	out, err io.Writer
 	step     string
 	settings coiled.Settings
+	stackWS  string // the stack's CoiledWorkspace output (all.go)
 	red      *redactor
 	acc      access
 	network  coiled.Network
@@ -283,6 +291,9 @@ func (rn *Runner) Run(ctx context.Context, args []string) int {
 		return code
 	}
 	r.f = f
+	if f.all {
+		return r.runAll(ctx, args) // all.go: each network as --stack NAME
+	}
 	if f.json && f.verifying() {
 		r.jsonOut, r.out = r.out, r.err
 	}
@@ -336,6 +347,7 @@ func (rn *Runner) Run(ctx context.Context, args []string) int {
 	if !ok {
 		return code
 	}
+	r.stackWS = stackWorkspace(outputs)
 	if subnetZone, code, ok = r.preSend(ctx, outputs, subnetZone); !ok {
 		return code
 	}
@@ -433,6 +445,9 @@ func (rn *Runner) Run(ctx context.Context, args []string) int {
 func (r *run) explicitWorkspace() (workspace, source string) {
 	if r.f.workspace != "" {
 		return r.f.workspace, "--workspace"
+	}
+	if r.stackWS != "" {
+		return r.stackWS, "the stack's " + outputkeys.Workspace + " output (the networks file)"
 	}
 	return r.settings.Workspace, r.settings.WorkspaceSource
 }

@@ -28,7 +28,13 @@ import (
 //
 // It is idempotent: an association already in place is left alone.
 func RepairStack(ctx context.Context, endpoint, stack string) error {
-	cfg := aws.Config{Region: Region, BaseEndpoint: aws.String(endpoint),
+	return RepairStackIn(ctx, endpoint, Region, stack)
+}
+
+// RepairStackIn is RepairStack for a stack in region (a networks file's
+// network in another region than Region).
+func RepairStackIn(ctx context.Context, endpoint, region, stack string) error {
+	cfg := aws.Config{Region: region, BaseEndpoint: aws.String(endpoint),
 		Credentials: credentials.NewStaticCredentialsProvider(Env["AWS_ACCESS_KEY_ID"], Env["AWS_SECRET_ACCESS_KEY"], Env["AWS_SESSION_TOKEN"])}
 	cf, ec := cloudformation.NewFromConfig(cfg), ec2.NewFromConfig(cfg)
 	tpl, err := cf.GetTemplate(ctx, &cloudformation.GetTemplateInput{StackName: aws.String(stack)})

@@ -16,7 +16,9 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"slices"
 	"sort"
+	"strings"
 
 	"github.com/coilednet/coilednet/stackoutputs"
 )
@@ -27,6 +29,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 	fs := flag.NewFlagSet("checkoutputs", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	assembly := fs.String("assembly", "cdk.out", "the cloud assembly `DIR` the deploy synthesized (its stacks are the ones expected)")
+	only := fs.String("stacks", "", "check only these stacks of the assembly (comma-separated; default: all), e.g. the networks a deploy --only covered")
 	if err := fs.Parse(args); err != nil {
 		return 2
 	}
@@ -42,6 +45,9 @@ func run(args []string, stdout, stderr io.Writer) int {
 	}
 	failed := false
 	for _, name := range stacks {
+		if *only != "" && name != "" && !slices.Contains(strings.Split(*only, ","), name) {
+			continue
+		}
 		o, err := stackoutputs.ReadOutputsFile(file, name)
 		if err != nil {
 			fmt.Fprintf(stderr, "coilednet: the deploy did not leave what coiled-hook needs in %s:\n  %v\n", file, err)
