@@ -65,6 +65,13 @@ func FromAppFile(app awscdk.App) (*Built, error) {
 		}
 		b.Stacks = append(b.Stacks, s)
 	}
+	// A network attaching the account's CoiledInstancePolicy deploys after
+	// the network of that account which creates it.
+	for i, c := range config.InstancePolicyCreator(nets) {
+		if c >= 0 {
+			b.Stacks[i].Stack.AddDependency(b.Stacks[c].Stack, jsii.String("it attaches the CoiledInstancePolicy that stack creates"))
+		}
+	}
 	return b, nil
 }
 

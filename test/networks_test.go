@@ -132,3 +132,30 @@ func TestNetworksFileCommandLineOverrides(t *testing.T) {
 		t.Errorf("notes = %q, want [%q]", notes, want)
 	}
 }
+
+// TestNetworksFileInstancePolicyOrder: of two workspaces in one account,
+// the network attaching the account's CoiledInstancePolicy deploys after
+// the one that creates it (a CDK stack dependency).
+func TestNetworksFileInstancePolicyOrder(t *testing.T) {
+	built, _ := synthFile(t, `networks:
+  acme:
+    workspace: acme
+    options: {coiledAccess: user, coiledWorkspace: acme}
+  beta:
+    workspace: beta
+    options: {coiledAccess: user, coiledWorkspace: beta, coiledInstancePolicy: existing, stackName: CoiledNetworkBeta}
+`, nil, false)
+	if len(built.Stacks) != 2 {
+		t.Fatalf("%d stacks, want 2", len(built.Stacks))
+	}
+	var deps []string
+	for _, d := range *built.Stacks[1].Dependencies() {
+		deps = append(deps, *d.StackName())
+	}
+	if len(deps) != 1 || deps[0] != "CoiledNetwork-acme" {
+		t.Errorf("CoiledNetworkBeta depends on %v, want [CoiledNetwork-acme]", deps)
+	}
+	if n := len(*built.Stacks[0].Dependencies()); n != 0 {
+		t.Errorf("CoiledNetwork-acme depends on %d stacks, want none", n)
+	}
+}
