@@ -135,7 +135,7 @@ var ErrTokenRejected = errors.New("token rejected")
 
 // ErrUpgradeRequired is matched (errors.Is) by an HTTP 426 answer: Coiled
 // considers the client protocol (the Client-Version header) too old.
-var ErrUpgradeRequired = errors.New("Coiled asks for a newer client protocol")
+var ErrUpgradeRequired = errors.New("client protocol too old: Coiled asks for a newer one")
 
 // ConfirmRequiredError is a 409 {"action_required": "confirm"}: Coiled asks
 // the user to confirm Detail before it acts. Nothing more was sent; with

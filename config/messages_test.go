@@ -3,6 +3,7 @@ package config
 import (
 	"flag"
 	"fmt"
+	"math"
 	"net/netip"
 	"os"
 	"path/filepath"
@@ -109,7 +110,7 @@ func TestListItemMessages(t *testing.T) {
 		{"integer infinite", map[string]any{"azs": strings.Repeat("9", 400)}},
 		{"integer 1000000", map[string]any{"topology": "private", "natGateways": "1000000"}},
 		{"integer 1000001", map[string]any{"topology": "private", "natGateways": "1000001"}},
-		{"integer negative zero", map[string]any{"topology": "private", "natGateways": -0.0}},
+		{"integer negative zero", map[string]any{"topology": "private", "natGateways": math.Copysign(0, -1)}},
 		{"integer object", map[string]any{"azs": map[string]any{}}},
 		{"service ports 1 and 65535", map[string]any{"endpointServices": svcA + "=1+65535"}},
 		{"service field 2 edits away", map[string]any{"endpointServices": svc(`{"serviceName":"` + svcB + `","portsxx":[443]}`)}},
