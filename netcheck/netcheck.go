@@ -169,8 +169,8 @@ type checker struct {
 	rep     *Report
 	vpc     *types.Vpc
 	subnets map[string]types.Subnet
-	tables  []types.RouteTable // every route table of the VPC
-	acls    []types.NetworkAcl // every network ACL of the VPC
+	tables  []types.RouteTable  // every route table of the VPC
+	acls    []types.NetworkAcl  // every network ACL of the VPC
 	vpces   []types.VpcEndpoint // every VPC endpoint of the VPC
 	igws    map[string]*types.InternetGateway
 	// others are subnets read on the way (NAT, firewall, attachment
@@ -180,7 +180,7 @@ type checker struct {
 	paths map[string]path
 	// clients are the IPv4 sources the scheduler group admits, with
 	// the scheduler ports admitted from each.
-	clients []client
+	clients   []client
 	hostnames bool // enableDnsHostnames
 }
 

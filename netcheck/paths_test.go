@@ -29,7 +29,9 @@ func ownACL(f *netchecktest.Fake, id, subnet string, es ...types.NetworkAclEntry
 		Associations: []types.NetworkAclAssociation{{SubnetId: aws.String(subnet), NetworkAclId: aws.String(id)}}, Entries: es})
 }
 
-func ports(lo, hi int32) *types.PortRange { return &types.PortRange{From: aws.Int32(lo), To: aws.Int32(hi)} }
+func ports(lo, hi int32) *types.PortRange {
+	return &types.PortRange{From: aws.Int32(lo), To: aws.Int32(hi)}
+}
 
 // internalNet is topology internal: scheduler and workers in one private
 // subnet behind a NAT gateway in a public subnet of its own.
@@ -114,7 +116,9 @@ func TestDesignsPass(t *testing.T) {
 
 // False passes of the first specification.
 func TestFalsePasses(t *testing.T) {
-	allowVPC := func(n int32, egress bool) types.NetworkAclEntry { return aclEntry(n, egress, "-1", nil, "10.0.0.0/16", true) }
+	allowVPC := func(n int32, egress bool) types.NetworkAclEntry {
+		return aclEntry(n, egress, "-1", nil, "10.0.0.0/16", true)
+	}
 	for _, tc := range []struct {
 		name   string
 		build  func() (*netchecktest.Fake, netcheck.Network)
@@ -540,7 +544,9 @@ func TestNATGatewayPaths(t *testing.T) {
 		{"NAT subnet routes to a missing NAT instance", func(f *netchecktest.Fake, n *netcheck.Network) {
 			*f.DefaultRoute(natRT) = types.Route{DestinationCidrBlock: aws.String("0.0.0.0/0"), InstanceId: aws.String("i-0gone")}
 		}, "sends 0.0.0.0/0 to NAT instance i-0gone, which does not exist"},
-		{"NAT subnet route blackholed", func(f *netchecktest.Fake, n *netcheck.Network) { f.DefaultRoute(natRT).State = types.RouteStateBlackhole },
+		{"NAT subnet route blackholed", func(f *netchecktest.Fake, n *netcheck.Network) {
+			f.DefaultRoute(natRT).State = types.RouteStateBlackhole
+		},
 			"sends 0.0.0.0/0 to igw-0a, which no longer exists (blackhole)"},
 		{"NAT subnet route without a target", func(f *netchecktest.Fake, n *netcheck.Network) {
 			*f.DefaultRoute(natRT) = types.Route{DestinationCidrBlock: aws.String("0.0.0.0/0")}
@@ -550,7 +556,9 @@ func TestNATGatewayPaths(t *testing.T) {
 			f.RouteTable(netchecktest.MainTable(vpc)).Associations = nil
 			n.SchedulerSubnetID = priv
 		}, "in subnet subnet-0pub, which has no route table"},
-		{"NAT gateway pending", func(f *netchecktest.Fake, n *netcheck.Network) { f.NAT(netchecktest.NATOf(pub)).State = types.NatGatewayStatePending },
+		{"NAT gateway pending", func(f *netchecktest.Fake, n *netcheck.Network) {
+			f.NAT(netchecktest.NATOf(pub)).State = types.NatGatewayStatePending
+		},
 			"which is pending, not available"},
 		{"route to a missing NAT instance", func(f *netchecktest.Fake, n *netcheck.Network) {
 			*f.DefaultRoute(netchecktest.TableOf(priv)) = types.Route{DestinationCidrBlock: aws.String("0.0.0.0/0"), InstanceId: aws.String("i-0gone")}
