@@ -22,7 +22,9 @@ import (
 //   - moto ignores EnableDnsHostnames: true on an AWS::EC2::VPC: it calls
 //     ModifyVpcAttribute;
 //   - moto ignores SourceDestCheck: false on an AWS::EC2::Instance (CDK's NAT
-//     instance): it calls ModifyInstanceAttribute.
+//     instance): it calls ModifyInstanceAttribute;
+//   - moto's CloudFormation skips AWS::EC2::TransitGatewayVpcAttachment: it
+//     calls CreateTransitGatewayVpcAttachment (once per VPC and gateway).
 //
 // It is idempotent: an association already in place is left alone.
 func RepairStack(ctx context.Context, endpoint, stack string) error {
@@ -92,7 +94,43 @@ func RepairStack(ctx context.Context, endpoint, stack string) error {
 					return fmt.Errorf("motoserver: source/dest check of %s: %w", physical[logical], err)
 				}
 			}
+		case "AWS::EC2::TransitGatewayVpcAttachment":
+			if err := repairAttachment(ctx, ec, p, ref); err != nil {
+				return fmt.Errorf("motoserver: attachment %s: %w", logical, err)
+			}
 		}
 	}
 	return nil
+}
+
+// repairAttachment creates the Transit Gateway VPC attachment p declares,
+// unless the VPC already has one to that gateway.
+func repairAttachment(ctx context.Context, ec *ec2.Client, p map[string]any, ref func(any) string) error {
+	tgw, _ := p["TransitGatewayId"].(string)
+	if tgw == "" {
+		tgw = ref(p["TransitGatewayId"])
+	}
+	vpc := ref(p["VpcId"])
+	var subnets []string
+	list, _ := p["SubnetIds"].([]any)
+	for _, s := range list {
+		if id := ref(s); id != "" {
+			subnets = append(subnets, id)
+		}
+	}
+	if tgw == "" || vpc == "" || len(subnets) == 0 {
+		return fmt.Errorf("gateway %q, VPC %q or subnets %v not resolved", tgw, vpc, subnets)
+	}
+	out, err := ec.DescribeTransitGatewayVpcAttachments(ctx, &ec2.DescribeTransitGatewayVpcAttachmentsInput{})
+	if err != nil {
+		return err
+	}
+	for _, a := range out.TransitGatewayVpcAttachments {
+		if aws.ToString(a.VpcId) == vpc && aws.ToString(a.TransitGatewayId) == tgw && a.State != ec2types.TransitGatewayAttachmentStateDeleted {
+			return nil
+		}
+	}
+	_, err = ec.CreateTransitGatewayVpcAttachment(ctx, &ec2.CreateTransitGatewayVpcAttachmentInput{
+		TransitGatewayId: aws.String(tgw), VpcId: aws.String(vpc), SubnetIds: subnets})
+	return err
 }
