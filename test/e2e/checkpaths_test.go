@@ -147,13 +147,15 @@ func checkPaths(t *testing.T, d *deployment, srv *coiledtest.Server) {
 		healthy()
 	})
 	t.Run("instance types per zone", func(t *testing.T) {
-		// moto offers trn1.32xlarge in us-east-1b, c and f, not in 1a.
-		if len(o.Zones) < 2 || o.Zones[0].Name != "us-east-1a" || o.Zones[1].Name != "us-east-1b" {
-			t.Fatalf("zones %v: the test expects us-east-1a and us-east-1b", o.Zones)
+		// moto offers trn1.32xlarge in us-east-1b, c and f, not in 1a; the
+		// private network has one zone, us-east-1a (the pick among several
+		// zones is tested on the fake EC2, internal/hook).
+		if len(o.Zones) != 1 || o.Zones[0].Name != "us-east-1a" {
+			t.Fatalf("zones %v: the test expects us-east-1a only", o.Zones)
 		}
 		out, code := check("--instance-types", "m5.xlarge,trn1.32xlarge")
 		if code != 0 || !strings.Contains(out, "warning: instance type trn1.32xlarge is not offered in us-east-1a, the Availability Zone being sent") ||
-			!strings.Contains(out, "this network's zones that offer it: us-east-1b") || strings.Contains(out, "instance type m5.xlarge is not offered") {
+			!strings.Contains(out, "no zone of this network offers it; zones of us-east-1 that do: us-east-1b, us-east-1c") || strings.Contains(out, "instance type m5.xlarge is not offered") {
 			t.Errorf("--check --instance-types: status %d\n%s", code, out)
 		}
 		out, code = check("--instance-types", "m5.xlarge,m5.nope")
@@ -162,12 +164,16 @@ func checkPaths(t *testing.T, d *deployment, srv *coiledtest.Server) {
 		}
 		before := len(srv.Updates())
 		out, code = hookStatus(t, d.env, srv, "--outputs-file", d.outFile, "--zone", "auto", "--instance-types", "trn1.32xlarge")
-		if code != 0 || !strings.Contains(out, "Zone us-east-1b: the first of the stack's zones") || len(srv.Updates()) != before+1 {
+		if code != 2 || !strings.Contains(out, "--zone auto: no zone of this stack (0=us-east-1a) offers every type of trn1.32xlarge") || len(srv.Updates()) != before {
+			t.Errorf("--zone auto without an offering zone: status %d, %d updates\n%s", code, len(srv.Updates())-before, out)
+		}
+		out, code = hookStatus(t, d.env, srv, "--outputs-file", d.outFile, "--zone", "auto", "--instance-types", "m5.xlarge")
+		if code != 0 || !strings.Contains(out, "Zone us-east-1a: the first of the stack's zones") || len(srv.Updates()) != before+1 {
 			t.Fatalf("--zone auto: status %d\n%s", code, out)
 		}
 		got, options := sentNetwork(t, srv)
-		if options["zone"] != "us-east-1b" || got["scheduler_subnet_id"] != o.Zones[1].SchedulerSubnetID || got["worker_subnet_id"] != o.Zones[1].WorkerSubnetID {
-			t.Errorf("--zone auto sent zone %v, subnets %v and %v; want us-east-1b's", options["zone"], got["scheduler_subnet_id"], got["worker_subnet_id"])
+		if options["zone"] != "us-east-1a" || got["scheduler_subnet_id"] != o.Zones[0].SchedulerSubnetID || got["worker_subnet_id"] != o.Zones[0].WorkerSubnetID {
+			t.Errorf("--zone auto sent zone %v, subnets %v and %v; want us-east-1a's", options["zone"], got["scheduler_subnet_id"], got["worker_subnet_id"])
 		}
 	})
 }
