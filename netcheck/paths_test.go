@@ -814,3 +814,17 @@ func TestSubnetZones(t *testing.T) {
 		t.Errorf("access denied: %v", err)
 	}
 }
+
+// A NAT gateway with no subnet of its own is not followed into the main
+// route table (a regional NAT gateway is another helper's route kind).
+func TestNATGatewayWithoutSubnet(t *testing.T) {
+	f, n := privateNet()
+	f.NAT(netchecktest.NATOf(pub)).SubnetId = nil
+	main := f.RouteTable(netchecktest.MainTable(vpc))
+	main.Routes = append(main.Routes, types.Route{DestinationCidrBlock: aws.String("0.0.0.0/0"), InstanceId: aws.String("i-0gone")})
+	rep := run(t, f, n)
+	clean(t, rep)
+	if !find(rep, netcheck.CheckEgress, netcheck.Pass, "NAT gateway nat-0pub (available, no subnet of its own): its way out is not verifiable") {
+		t.Errorf("want the NAT gateway not followed:\n%s", dump(rep))
+	}
+}

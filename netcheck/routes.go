@@ -87,6 +87,9 @@ func createRouteFlag(kind string) string {
 // association, else the VPC's main table (main is then true); nil when
 // neither exists.
 func (c *checker) routeTableOf(subnet string) (rt *types.RouteTable, main bool) {
+	if subnet == "" {
+		return nil, false
+	}
 	var mainRT *types.RouteTable
 	for i := range c.tables {
 		t := &c.tables[i]
@@ -360,6 +363,11 @@ func (c *checker) natGateway(id string, f from) (verdict, error) {
 		return failed(fmt.Sprintf("NAT gateway %s, which is %s, not available", id, n.State), fix, id), nil
 	}
 	here := hop{kind: hopNAT, id: id, subnet: aws.ToString(n.SubnetId)}
+	if here.subnet == "" {
+		// A NAT gateway without a subnet of its own (regional): its way out
+		// is not in a route table of this VPC's subnets.
+		return verdict{status: Pass, msg: fmt.Sprintf("NAT gateway %s (available, no subnet of its own): its way out is %s", id, opaqueNote), res: id, hops: []hop{here}}, nil
+	}
 	next := from{role: f.role, depth: f.depth, igwOK: true}
 	if n.ConnectivityType == types.ConnectivityTypePrivate {
 		next.igwOK, next.noIGW, next.noIGWFx = false, "but a private NAT gateway has no public address", "use a public NAT gateway for internet egress"
