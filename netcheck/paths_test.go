@@ -828,3 +828,34 @@ func TestNATGatewayWithoutSubnet(t *testing.T) {
 		t.Errorf("want the NAT gateway not followed:\n%s", dump(rep))
 	}
 }
+
+// Port bounds of ACL entries: a TCP entry without a port range covers every
+// port, 0 and 65535 included; adjacent deny entries make one range named
+// by its first rule; an allow of part of the internet is no partial deny.
+func TestACLPortBounds(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		es   []types.NetworkAclEntry
+		want string
+	}{
+		{"TCP entry without a port range", []types.NetworkAclEntry{aclEntry(5, false, "6", nil, "10.0.1.0/24", false)},
+			"inbound TCP (all ports) from 10.0.1.0/24 (between the scheduler and workers): rule 5 denies it"},
+		{"two adjacent deny entries", []types.NetworkAclEntry{aclEntry(5, false, "6", ports(0, 1000), "10.0.1.0/24", false), aclEntry(6, false, "6", ports(1001, 65535), "10.0.1.0/24", false)},
+			"inbound TCP (all ports) from 10.0.1.0/24 (between the scheduler and workers): rule 5 denies it"},
+		{"port 0 only", []types.NetworkAclEntry{aclEntry(5, false, "6", ports(0, 0), "10.0.1.0/24", false)},
+			"inbound TCP 0 from 10.0.1.0/24 (between the scheduler and workers): rule 5 denies it"},
+		{"ports from 65535", []types.NetworkAclEntry{aclEntry(5, false, "6", ports(65535, 65535), "10.0.1.0/24", false)},
+			"inbound TCP 65535 from 10.0.1.0/24 (between the scheduler and workers): rule 5 denies it"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			f, n := privateNet()
+			a := f.ACL(netchecktest.DefaultACL(vpc))
+			a.Entries = append(a.Entries, tc.es...)
+			only(t, run(t, f, n), netcheck.CheckNACL, netcheck.Fail, tc.want)
+		})
+	}
+	f, n := privateNet()
+	a := f.ACL(netchecktest.DefaultACL(vpc))
+	a.Entries = append(a.Entries, aclEntry(5, true, "6", tcp(443), "198.51.100.0/24", true), aclEntry(6, false, "6", ports(1024, 65535), "198.51.100.0/24", true))
+	clean(t, run(t, f, n))
+}
