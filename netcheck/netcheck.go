@@ -208,14 +208,14 @@ func (c *checker) run() error {
 	if err != nil || !ok {
 		return err
 	}
-	if err := c.checkSubnets(); err != nil {
-		return err
-	}
 	if err := c.load(); err != nil {
 		return err
 	}
 	c.checkDNSHostnames()
 	if err := c.checkDHCP(); err != nil {
+		return err
+	}
+	if err := c.checkSubnets(); err != nil {
 		return err
 	}
 	workerRT, err := c.checkWorkerEgress()
