@@ -206,7 +206,7 @@ func (c *checker) needs() []need {
 	}
 	sp, sok := c.subnetCidr(sched)
 	wp, wok := c.subnetCidr(worker)
-	if sok && wok && sched != worker && sp != wp {
+	if sok && wok && sched != worker {
 		for _, x := range []struct {
 			subnet string
 			peer   netip.Prefix

@@ -859,3 +859,90 @@ func TestACLPortBounds(t *testing.T) {
 	a.Entries = append(a.Entries, aclEntry(5, true, "6", tcp(443), "198.51.100.0/24", true), aclEntry(6, false, "6", ports(1024, 65535), "198.51.100.0/24", true))
 	clean(t, run(t, f, n))
 }
+
+func TestResultsNameTheirResource(t *testing.T) {
+	f, n := privateNet()
+	rep := run(t, f, n)
+	for check, want := range map[string]string{netcheck.CheckEgress: netchecktest.NATOf(pub), netcheck.CheckScheduler: netchecktest.TableOf(pub)} {
+		for _, r := range rep.Results {
+			if r.Check == check && r.Resource != want {
+				t.Errorf("%s result on %q, want %q", check, r.Resource, want)
+			}
+		}
+	}
+	// Scheduler and workers through one Transit Gateway in one AZ: one
+	// attachment result.
+	f, n = tgwNet()
+	n.SchedulerSubnetID = priv
+	rep = run(t, f, n)
+	if c := strings.Count(dump(rep), "Transit Gateway attachment tgw-attach-0a has subnet"); c != 1 {
+		t.Errorf("%d attachment results, want 1:\n%s", c, dump(rep))
+	}
+	// An attachment listing a deleted subnet besides the workers'.
+	f, n = tgwNet()
+	f.TGWAttachments[0].SubnetIds = []string{"subnet-0gone", priv}
+	clean(t, run(t, f, n))
+	// A missing scheduler subnet gets no ACL result.
+	f, n = privateNet()
+	n.SchedulerSubnetID = "subnet-0gone"
+	for _, r := range run(t, f, n).Results {
+		if r.Check == netcheck.CheckNACL && strings.Contains(r.Message, "subnet-0gone") {
+			t.Errorf("ACL result for a missing subnet: %+v", r)
+		}
+	}
+}
+
+func TestMoreAdvice(t *testing.T) {
+	cut := func(f *netchecktest.Fake, subnet string) {
+		rt := f.RouteTable(netchecktest.TableOf(subnet))
+		rt.Routes = rt.Routes[:1]
+	}
+	fixOf := func(rep *netcheck.Report, check string) string {
+		for _, r := range rep.Results {
+			if r.Check == check && r.Status == netcheck.Fail {
+				return r.Fix
+			}
+		}
+		t.Fatalf("no %s failure:\n%s", check, dump(rep))
+		return ""
+	}
+	// A blackholed NAT route elsewhere is not advised.
+	f, n := privateNet()
+	f.PrivateSubnet("subnet-0priv2", "us-east-1a", pub)
+	f.DefaultRoute(netchecktest.TableOf("subnet-0priv2")).State = types.RouteStateBlackhole
+	cut(f, priv)
+	if fix := fixOf(run(t, f, n), netcheck.CheckEgress); !strings.Contains(fix, "--nat-gateway-id <a NAT gateway in a public subnet of this AZ>") {
+		t.Errorf("fix %q", fix)
+	}
+	// Private subnets that leave through a firewall endpoint.
+	f, n = privateNet()
+	f.PublicSubnet(fwSub, "us-east-1a").PrivateSubnet("subnet-0priv2", "us-east-1a", pub).Firewall(fwSub, "subnet-0priv2")
+	f.NatGateways = nil
+	cut(f, priv)
+	if fix := fixOf(run(t, f, n), netcheck.CheckEgress); !strings.Contains(fix, "--vpc-endpoint-id vpce-fw0fw (the firewall endpoint the VPC's other private subnets use)") {
+		t.Errorf("fix %q", fix)
+	}
+	// A scheduler behind a NAT instance is private.
+	f, n = privateNet()
+	f.NATInstance(priv, "i-0nat", pub)
+	n.SchedulerSubnetID = priv
+	rep := run(t, f, n)
+	if !find(rep, netcheck.CheckScheduler, netcheck.Pass, "(a private scheduler: clients reach it only from inside") {
+		t.Errorf("NAT instance scheduler not private:\n%s", dump(rep))
+	}
+	// A NAT instance initializing in a subnet without a way out fails.
+	f, n = privateNet()
+	f.NATInstance(priv, "i-0nat", pub)
+	f.InstanceStatuses = []types.InstanceStatus{{InstanceId: aws.String("i-0nat"),
+		SystemStatus: &types.InstanceStatusSummary{Status: types.SummaryStatusInitializing}, InstanceStatus: &types.InstanceStatusSummary{Status: types.SummaryStatusOk}}}
+	f.InternetGateways = nil
+	n.SchedulerSubnetID = priv
+	if fix := fixOf(run(t, f, n), netcheck.CheckEgress); !strings.Contains(fix, "attach-internet-gateway") {
+		t.Errorf("fix %q", fix)
+	}
+	// No status yet is a warning, not a pass.
+	f, n = privateNet()
+	f.NATInstance(priv, "i-0nat", pub)
+	f.Errs = map[string]error{"DescribeInstanceStatus": &smithy.GenericAPIError{Code: "InvalidInstanceID.NotFound"}}
+	only(t, run(t, f, n), netcheck.CheckEgress, netcheck.Warn, "no EC2 status checks yet")
+}

@@ -68,7 +68,9 @@ func routeTarget(r *types.Route) (id, kind string) {
 	return "", hopNone
 }
 
-// createRouteFlag is the aws ec2 create-route flag that targets kind.
+// createRouteFlag is the aws ec2 create-route flag that targets kind, one
+// of the kinds a private subnet's advice names (NAT gateway, NAT instance,
+// Transit Gateway, firewall endpoint).
 func createRouteFlag(kind string) string {
 	switch kind {
 	case hopNAT:
@@ -77,19 +79,14 @@ func createRouteFlag(kind string) string {
 		return "--instance-id"
 	case hopTGW:
 		return "--transit-gateway-id"
-	case hopEndpoint:
-		return "--vpc-endpoint-id"
 	}
-	return "--gateway-id"
+	return "--vpc-endpoint-id"
 }
 
 // routeTableOf returns the route table that applies to subnet: its explicit
 // association, else the VPC's main table (main is then true); nil when
 // neither exists.
 func (c *checker) routeTableOf(subnet string) (rt *types.RouteTable, main bool) {
-	if subnet == "" {
-		return nil, false
-	}
 	var mainRT *types.RouteTable
 	for i := range c.tables {
 		t := &c.tables[i]
@@ -128,14 +125,12 @@ func tableName(rt *types.RouteTable, main bool) string {
 
 const opaqueNote = "not verifiable from this VPC (check the route and the appliance beyond it yourself)"
 
-// seen returns a target of kind that another route table of the VPC sends
-// 0.0.0.0/0 to (not blackholed), or "".
-func (c *checker) seen(kind, except string) string {
+// seen returns a target of kind that a route table of the VPC sends
+// 0.0.0.0/0 to (not blackholed), or "". It is asked only for tables that
+// lack a working default route, so it finds the VPC's other tables' ways.
+func (c *checker) seen(kind string) string {
 	for i := range c.tables {
 		t := &c.tables[i]
-		if aws.ToString(t.RouteTableId) == except {
-			continue
-		}
 		if r := defaultRoute(t); r != nil && r.State != types.RouteStateBlackhole {
 			if id, k := routeTarget(r); k == kind {
 				return id
@@ -152,24 +147,24 @@ func (c *checker) seen(kind, except string) string {
 func (c *checker) routeFix(rtID string, public bool) string {
 	base := "aws ec2 create-route --route-table-id " + rtID + " --destination-cidr-block 0.0.0.0/0 "
 	if public {
-		if id := c.seen(hopEndpoint, rtID); id != "" {
+		if id := c.seen(hopEndpoint); id != "" {
 			return base + "--vpc-endpoint-id " + id + " (the firewall endpoint the VPC's other public subnets use)"
 		}
-		id := c.seen(hopIGW, rtID)
+		id := c.seen(hopIGW)
 		if id == "" {
 			id = "<the VPC's igw-…>"
 		}
 		return base + "--gateway-id " + id + " (the VPC's internet gateway)"
 	}
 	if c.n.Egress == EgressTransitGateway {
-		id := c.seen(hopTGW, rtID)
+		id := c.seen(hopTGW)
 		if id == "" {
 			id = "<the Transit Gateway tgw-…>"
 		}
 		return base + "--transit-gateway-id " + id + " (egress=transitGateway: workers leave through the Transit Gateway)"
 	}
 	for _, k := range []string{hopNAT, hopTGW, hopInstance, hopEndpoint} {
-		if id := c.seen(k, rtID); id != "" {
+		if id := c.seen(k); id != "" {
 			return base + createRouteFlag(k) + " " + id + " (the " + kindName(k) + " the VPC's other private subnets use)"
 		}
 	}
@@ -238,9 +233,6 @@ func (c *checker) egress(check, role, subnet string, f from) (*types.RouteTable,
 	if v.status == Pass && kind != hopIGW {
 		res = id
 	}
-	if res == "" {
-		res = rtID
-	}
 	c.add(check, v.status, res, v.fix, "%s subnet %s: 0.0.0.0/0 in %s goes to %s", role, subnet, tableName(rt, main), v.msg)
 	return rt, p, nil
 }
@@ -280,10 +272,8 @@ func (c *checker) hop(kind, id, rtID string, f from) (verdict, error) {
 		return c.natGateway(id, f)
 	case hopInstance:
 		return c.natInstance(id, f)
-	case hopEndpoint:
-		return c.endpoint(id, f)
 	}
-	return failed("an unknown target "+id, c.routeFix(rtID, f.igwOK), rtID), nil
+	return c.endpoint(id, f) // hopEndpoint
 }
 
 // onward follows the default route of subnet, which a hop (desc) sits in,
@@ -527,12 +517,11 @@ func (c *checker) checkScheduler() error {
 	f := from{role: "scheduler", subnet: s, igwOK: !c.n.SchedulerPrivate,
 		noIGW:   "but the scheduler has no public IP (topology internal): it cannot reach the internet that way",
 		noIGWFx: c.routeFixFor(s)}
-	before := len(c.rep.Results)
 	rt, p, err := c.egress(CheckScheduler, "scheduler", s, f)
 	if rt != nil {
 		c.paths["scheduler"] = p
 	}
-	if err != nil || !p.ok || len(c.rep.Results) == before {
+	if err != nil || !p.ok {
 		return err
 	}
 	last := &c.rep.Results[len(c.rep.Results)-1]
@@ -554,7 +543,7 @@ func (c *checker) checkAttachments() error {
 	done := map[string]bool{}
 	for _, role := range []string{"worker", "scheduler"} {
 		p, ok := c.paths[role]
-		if !ok || !p.ok {
+		if !ok {
 			continue
 		}
 		for _, h := range p.hops {
@@ -591,7 +580,7 @@ func (c *checker) checkAttachment(role, tgw, az string) error {
 	var zones []string
 	var attachment string
 	for _, a := range out.TransitGatewayVpcAttachments {
-		if aws.ToString(a.VpcId) != c.n.VpcID || aws.ToString(a.TransitGatewayId) != tgw || a.State != types.TransitGatewayAttachmentStateAvailable {
+		if a.State != types.TransitGatewayAttachmentStateAvailable {
 			continue
 		}
 		attachment = aws.ToString(a.TransitGatewayAttachmentId)
