@@ -946,3 +946,41 @@ func TestMoreAdvice(t *testing.T) {
 	f.Errs = map[string]error{"DescribeInstanceStatus": &smithy.GenericAPIError{Code: "InvalidInstanceID.NotFound"}}
 	only(t, run(t, f, n), netcheck.CheckEgress, netcheck.Warn, "no EC2 status checks yet")
 }
+
+func TestSchedulerGroupDetails(t *testing.T) {
+	open := func(proto string, from, to int32) types.IpPermission {
+		return types.IpPermission{IpProtocol: aws.String(proto), FromPort: aws.Int32(from), ToPort: aws.Int32(to), IpRanges: []types.IpRange{{CidrIp: aws.String("0.0.0.0/0")}}}
+	}
+	f, n := privateNet()
+	f.Group(schedSG).IpPermissions = []types.IpPermission{open("tcp", 443, 443), open("-1", 0, 0)}
+	r := only(t, run(t, f, n), netcheck.CheckGroups, netcheck.Warn)
+	if !strings.Contains(r.Message, "admits the whole internet on 443, 8786, 8787 (") {
+		t.Errorf("ports not listed once each: %s", r.Message)
+	}
+	// Exactly four sources: all listed, no "and 0 more".
+	f, n = privateNet()
+	f.Group(schedSG).IpPermissions = []types.IpPermission{{IpProtocol: aws.String("tcp"), FromPort: aws.Int32(443), ToPort: aws.Int32(443),
+		IpRanges: []types.IpRange{{CidrIp: aws.String("203.0.113.0/26")}, {CidrIp: aws.String("203.0.113.64/26")}, {CidrIp: aws.String("203.0.113.128/26")}, {CidrIp: aws.String("203.0.113.192/26")}}}}
+	rep := run(t, f, n)
+	if !find(rep, netcheck.CheckGroups, netcheck.Pass, "443 from 203.0.113.192/26") || find(rep, netcheck.CheckGroups, netcheck.Pass, "more") {
+		t.Errorf("four sources:\n%s", dump(rep))
+	}
+	// Each client range is checked on its own ports.
+	f, n = privateNet()
+	f.Group(schedSG).IpPermissions = []types.IpPermission{
+		{IpProtocol: aws.String("tcp"), FromPort: aws.Int32(443), ToPort: aws.Int32(443), IpRanges: []types.IpRange{{CidrIp: aws.String("203.0.113.0/24")}}},
+		{IpProtocol: aws.String("tcp"), FromPort: aws.Int32(8786), ToPort: aws.Int32(8786), IpRanges: []types.IpRange{{CidrIp: aws.String("198.51.100.0/24")}}}}
+	a := f.ACL(netchecktest.DefaultACL(vpc))
+	a.Entries = append(a.Entries, aclEntry(5, false, "6", tcp(8786), "198.51.100.0/24", false))
+	only(t, run(t, f, n), netcheck.CheckNACL, netcheck.Fail, "inbound TCP 8786 from 198.51.100.0/24 (clients to the scheduler): rule 5 denies it")
+}
+
+// A missing VPC stops the check: nothing else is reported.
+func TestMissingVPCStops(t *testing.T) {
+	f, n := privateNet()
+	n.VpcID = "vpc-0gone"
+	rep := run(t, f, n)
+	if len(rep.Results) != 1 || rep.Results[0].Status != netcheck.Fail {
+		t.Errorf("want one failure:\n%s", dump(rep))
+	}
+}
