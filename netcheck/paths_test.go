@@ -984,3 +984,16 @@ func TestMissingVPCStops(t *testing.T) {
 		t.Errorf("want one failure:\n%s", dump(rep))
 	}
 }
+
+func TestFreeAddressBounds(t *testing.T) {
+	for free, status := range map[int32]netcheck.Status{31: netcheck.Warn, 32: netcheck.Pass, 1: netcheck.Warn} {
+		f, n := privateNet()
+		f.Subnet(priv).AvailableIpAddressCount = aws.Int32(free)
+		rep := run(t, f, n)
+		if status == netcheck.Pass {
+			clean(t, rep)
+			continue
+		}
+		only(t, rep, netcheck.CheckSubnets, status, "only")
+	}
+}
