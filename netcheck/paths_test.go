@@ -997,3 +997,34 @@ func TestFreeAddressBounds(t *testing.T) {
 		only(t, rep, netcheck.CheckSubnets, status, "only")
 	}
 }
+
+func TestVPCAndSubnetResults(t *testing.T) {
+	f, n := privateNet()
+	rep := run(t, f, n)
+	for _, want := range []string{"DNS support on", "DNS hostnames on", "both subnets in vpc-0a and in us-east-1a"} {
+		found := false
+		for _, r := range rep.Results {
+			found = found || (r.Status == netcheck.Pass && strings.Contains(r.Message, want))
+		}
+		if !found {
+			t.Errorf("no pass %q:\n%s", want, dump(rep))
+		}
+	}
+	for name, edit := range map[string]func(f *netchecktest.Fake, n *netcheck.Network){
+		"worker subnet of another VPC": func(f *netchecktest.Fake, n *netcheck.Network) { f.Subnet(priv).VpcId = aws.String("vpc-0other") },
+		"worker subnet missing":        func(f *netchecktest.Fake, n *netcheck.Network) { n.WorkerSubnetID = "subnet-0gone" },
+		"zone given wrong":             func(f *netchecktest.Fake, n *netcheck.Network) { n.Zone = "us-east-1c" },
+	} {
+		f, n := privateNet()
+		edit(f, &n)
+		rep := run(t, f, n)
+		for _, r := range rep.Results {
+			if r.Check == netcheck.CheckSubnets && r.Status != netcheck.Fail {
+				t.Errorf("%s: %s subnets result %q after a failure", name, r.Status, r.Message)
+			}
+		}
+		if z, ok := rep.Zones[n.WorkerSubnetID]; ok && name != "zone given wrong" {
+			t.Errorf("%s: zone %q recorded for a subnet that is not the network's", name, z)
+		}
+	}
+}
