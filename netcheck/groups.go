@@ -2,6 +2,8 @@ package netcheck
 
 import (
 	"fmt"
+	"net/netip"
+	"slices"
 	"strings"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -132,6 +134,11 @@ func (c *checker) checkSchedulerGroup(g *types.SecurityGroup) {
 			if !covers(p, port) {
 				continue
 			}
+			for _, r := range p.IpRanges {
+				if cidr, err := netip.ParsePrefix(aws.ToString(r.CidrIp)); err == nil {
+					c.addClient(cidr.Masked(), port)
+				}
+			}
 			for _, s := range sources(p) {
 				found = append(found, fmt.Sprintf("%d from %s", port, s))
 				if s == "0.0.0.0/0" || s == "::/0" {
@@ -169,4 +176,17 @@ func limit(xs []string, n int) []string {
 		return xs
 	}
 	return append(append([]string{}, xs[:n]...), fmt.Sprintf("and %d more", len(xs)-n))
+}
+
+// addClient records that the scheduler group admits cidr on port.
+func (c *checker) addClient(cidr netip.Prefix, port int32) {
+	for i := range c.clients {
+		if c.clients[i].cidr == cidr {
+			if !slices.Contains(c.clients[i].ports, port) {
+				c.clients[i].ports = append(c.clients[i].ports, port)
+			}
+			return
+		}
+	}
+	c.clients = append(c.clients, client{cidr: cidr, ports: []int32{port}})
 }

@@ -3,6 +3,7 @@ package netcheck
 import (
 	"fmt"
 	"net/netip"
+	"slices"
 	"sort"
 	"strings"
 
@@ -65,10 +66,10 @@ func entries(acl *types.NetworkAcl, egress bool) []aclEntry {
 }
 
 func (e aclEntry) matches(proto string, port int32) bool {
-	if e.proto != "-1" && e.proto != proto {
-		return false
+	if e.proto == "-1" {
+		return true
 	}
-	return e.proto == "-1" || (port >= e.from && port <= e.to)
+	return e.proto == proto && port >= e.from && port <= e.to
 }
 
 // decide evaluates the entries in rule-number order for one packet kind
@@ -91,10 +92,21 @@ func decide(es []aclEntry, proto string, port int32, remote netip.Prefix) (allow
 }
 
 // denied returns the ports of lo..hi that the entries deny, as ranges, with
-// the rule that denies the first of them (-1: no rule allows it).
+// the rule that denies the first of them (-1: no rule allows it), and an
+// earlier deny entry that covers part of remote for allowed ports. The
+// verdict changes only at entries' port bounds, so only those are tried.
 func denied(es []aclEntry, proto string, lo, hi int32, remote netip.Prefix) (ranges []string, rule int32, partial *aclEntry) {
+	points := []int32{lo}
+	for _, e := range es {
+		for _, p := range []int32{e.from, e.to + 1} {
+			if p > lo && p <= hi {
+				points = append(points, p)
+			}
+		}
+	}
+	slices.Sort(points)
+	points = slices.Compact(points)
 	start := int32(-1)
-	rule = 0
 	flush := func(end int32) {
 		if start < 0 {
 			return
@@ -106,12 +118,12 @@ func denied(es []aclEntry, proto string, lo, hi int32, remote netip.Prefix) (ran
 		}
 		start = -1
 	}
-	for p := lo; p <= hi; p++ {
+	for _, p := range points {
 		ok, r, part := decide(es, proto, p, remote)
-		if part != nil && partial == nil && ok {
-			partial = part
-		}
 		if ok {
+			if partial == nil {
+				partial = part
+			}
 			flush(p - 1)
 			continue
 		}
@@ -126,16 +138,6 @@ func denied(es []aclEntry, proto string, lo, hi int32, remote netip.Prefix) (ran
 	return ranges, rule, partial
 }
 
-func protoName(p string) string {
-	switch p {
-	case "6":
-		return "TCP"
-	case "17":
-		return "UDP"
-	}
-	return "protocol " + p
-}
-
 func ruleName(r int32) string {
 	if r < 0 {
 		return "no rule allows it (the final * rule denies)"
@@ -143,84 +145,175 @@ func ruleName(r int32) string {
 	return fmt.Sprintf("rule %d denies it", r)
 }
 
-// checkNACLs is check 5, for each of the two subnets.
-func (c *checker) checkNACLs() {
-	var peers []netip.Prefix
-	seen := map[string]bool{}
-	subnets := []string{c.n.SchedulerSubnetID}
-	if c.n.WorkerSubnetID != c.n.SchedulerSubnetID {
-		subnets = append(subnets, c.n.WorkerSubnetID)
+// need is one kind of packet a subnet's ACL must let through.
+type need struct {
+	subnet string
+	egress bool
+	lo, hi int32 // TCP destination ports
+	remote netip.Prefix
+	ret    bool   // return traffic
+	why    string // what the packets are, "" for the subnet's own way out
+}
+
+// describe says what n is, with ports ("" for n's own range).
+func (n need) describe(ports string) string {
+	dir, ft := "inbound", "from"
+	if n.egress {
+		dir, ft = "outbound", "to"
 	}
-	for _, s := range subnets {
-		if p, ok := c.subnetCidr(s); ok && !seen[p.String()] {
-			seen[p.String()] = true
-			peers = append(peers, p)
+	if n.ret {
+		dir += " return traffic"
+	}
+	if ports == "" {
+		ports = portsOf(n)
+	}
+	if ports == "0-65535" {
+		ports = "(all ports)"
+	}
+	s := fmt.Sprintf("%s TCP %s %s %s", dir, ports, ft, n.remote)
+	if n.why != "" {
+		s += " (" + n.why + ")"
+	}
+	return s
+}
+
+// client is an IPv4 source the scheduler group admits, with its ports.
+type client struct {
+	cidr  netip.Prefix
+	ports []int32
+}
+
+// needs lists what each ACL on the ways Coiled uses must let through:
+// clients to the scheduler ports and back; scheduler and workers to each
+// other (TCP, only when in different subnets: AWS does not filter traffic
+// inside a subnet); each subnet's way out to the internet through every
+// subnet it crosses (NAT, firewall), and back.
+func (c *checker) needs() []need {
+	var ns []need
+	add := func(n need) {
+		if !slices.Contains(ns, n) {
+			ns = append(ns, n)
 		}
 	}
-	var order []*types.NetworkAcl
-	members := map[string][]string{}
-	for _, s := range subnets {
-		if _, ok := c.subnets[s]; !ok {
+	sched, worker := c.n.SchedulerSubnetID, c.n.WorkerSubnetID
+	if _, ok := c.subnets[sched]; ok {
+		for _, cl := range c.clients {
+			for _, port := range cl.ports {
+				add(need{subnet: sched, lo: port, hi: port, remote: cl.cidr, why: "clients to the scheduler"})
+			}
+			add(need{subnet: sched, egress: true, lo: 1024, hi: 65535, remote: cl.cidr, ret: true, why: "the scheduler to its clients"})
+		}
+	}
+	sp, sok := c.subnetCidr(sched)
+	wp, wok := c.subnetCidr(worker)
+	if sok && wok && sched != worker {
+		for _, x := range []struct {
+			subnet string
+			peer   netip.Prefix
+		}{{sched, wp}, {worker, sp}} {
+			add(need{subnet: x.subnet, lo: 0, hi: 65535, remote: x.peer, why: "between the scheduler and workers"})
+			add(need{subnet: x.subnet, egress: true, lo: 0, hi: 65535, remote: x.peer, why: "between the scheduler and workers"})
+		}
+	}
+	for _, role := range []string{"worker", "scheduler"} {
+		p, ok := c.paths[role]
+		if !ok || len(p.hops) == 0 {
 			continue
 		}
-		acl := c.aclOf(s)
+		add(need{subnet: p.subnet, egress: true, lo: 443, hi: 443, remote: internet})
+		add(need{subnet: p.subnet, lo: 1024, hi: 65535, remote: internet, ret: true})
+		prev := p.subnet
+		for _, h := range p.hops {
+			if h.subnet == "" || h.subnet == prev {
+				continue
+			}
+			src, ok := c.subnetCidr(prev)
+			if _, known := c.subnetCidr(h.subnet); !ok || !known {
+				prev = h.subnet
+				continue
+			}
+			why := fmt.Sprintf("%s traffic through %s %s", role, kindName(h.kind), h.id)
+			add(need{subnet: h.subnet, lo: 443, hi: 443, remote: src, why: why})
+			add(need{subnet: h.subnet, egress: true, lo: 443, hi: 443, remote: internet, why: why})
+			add(need{subnet: h.subnet, lo: 1024, hi: 65535, remote: internet, ret: true, why: why})
+			add(need{subnet: h.subnet, egress: true, lo: 1024, hi: 65535, remote: src, ret: true, why: why})
+			prev = h.subnet
+		}
+	}
+	return ns
+}
+
+// checkNACLs is check 5: each ACL on the ways Coiled uses, both
+// directions, one result per ACL.
+func (c *checker) checkNACLs() error {
+	for _, p := range c.paths {
+		for _, h := range p.hops {
+			if h.subnet != "" {
+				if _, err := c.subnet(h.subnet); err != nil {
+					return err
+				}
+			}
+		}
+	}
+	ns := c.needs()
+	var order []*types.NetworkAcl
+	members := map[string][]string{}
+	byACL := map[string][]need{}
+	for _, n := range ns {
+		if _, err := c.subnet(n.subnet); err != nil {
+			return err
+		}
+		acl := c.aclOf(n.subnet)
 		if acl == nil {
-			c.add(CheckNACL, Fail, s, "associate the subnet with a network ACL", "subnet %s has no network ACL", s)
+			if !slices.Contains(members[""], n.subnet) {
+				members[""] = append(members[""], n.subnet)
+				c.add(CheckNACL, Fail, n.subnet, "associate the subnet with a network ACL", "subnet %s has no network ACL", n.subnet)
+			}
 			continue
 		}
 		id := aws.ToString(acl.NetworkAclId)
-		if members[id] == nil {
+		if byACL[id] == nil {
 			order = append(order, acl)
 		}
-		members[id] = append(members[id], s)
+		byACL[id] = append(byACL[id], n)
+		if !slices.Contains(members[id], n.subnet) {
+			members[id] = append(members[id], n.subnet)
+		}
 	}
 	for _, acl := range order {
 		id := aws.ToString(acl.NetworkAclId)
-		s := strings.Join(members[id], " and ")
+		s := " " + strings.Join(members[id], " and ")
 		if len(members[id]) > 1 {
-			s = "s " + s
-		} else {
-			s = " " + s
+			s = "s" + s
 		}
 		in, out := entries(acl, false), entries(acl, true)
-		var problems []string
+		var problems, partials []string
 		firstRule := int32(0)
-		note := func(msg string, r int32) {
-			problems = append(problems, msg)
-			if firstRule == 0 && r > 0 {
-				firstRule = r
+		for _, n := range byACL[id] {
+			es := in
+			if n.egress {
+				es = out
 			}
-		}
-		var partials []string
-		addPartial := func(p *aclEntry, what string) {
-			if p != nil {
-				partials = append(partials, fmt.Sprintf("rule %d denies %s to/from %s", p.number, what, p.cidr))
+			rs, r, part := denied(es, "6", n.lo, n.hi, n.remote)
+			if len(rs) > 0 {
+				msg := n.describe(compact(rs)) + ": " + ruleName(r)
+				if !slices.Contains(problems, msg) {
+					problems = append(problems, msg)
+				}
+				if firstRule == 0 && r > 0 {
+					firstRule = r
+				}
+				continue
 			}
-		}
-		if ok, r, part := decide(out, "6", 443, internet); !ok {
-			note(fmt.Sprintf("outbound TCP 443 to 0.0.0.0/0: %s", ruleName(r)), r)
-		} else {
-			addPartial(part, "TCP 443")
-		}
-		if rs, r, part := denied(in, "6", 1024, 65535, internet); len(rs) > 0 {
-			note(fmt.Sprintf("inbound return traffic TCP %s from 0.0.0.0/0: %s", strings.Join(rs, ","), ruleName(r)), r)
-		} else {
-			addPartial(part, "inbound ephemeral TCP")
-		}
-		for _, peer := range peers {
-			for _, proto := range []string{"6", "17"} {
-				for _, dir := range []struct {
-					name string
-					es   []aclEntry
-				}{{"inbound", in}, {"outbound", out}} {
-					if rs, r, _ := denied(dir.es, proto, 0, 65535, peer); len(rs) > 0 {
-						note(fmt.Sprintf("%s %s %s %s (inside the subnets): %s", dir.name, protoName(proto), compact(rs), fromTo(dir.name, peer), ruleName(r)), r)
-					}
+			if part != nil && n.remote == internet && !c.inVPC(part.cidr) {
+				w := fmt.Sprintf("rule %d denies TCP %s to/from %s", part.number, portsOf(n), part.cidr)
+				if !slices.Contains(partials, w) {
+					partials = append(partials, w)
 				}
 			}
 		}
 		if len(problems) > 0 {
-			fix := fmt.Sprintf("add allow entries to %s numbered below the denying rule", id)
+			fix := fmt.Sprintf("add allow entries to %s numbered below the final * rule (aws ec2 create-network-acl-entry --network-acl-id %s …)", id, id)
 			if firstRule > 0 {
 				fix = fmt.Sprintf("add allow entries to %s numbered below %d, or delete the denying entry (aws ec2 create-network-acl-entry --network-acl-id %s …)", id, firstRule, id)
 			}
@@ -232,23 +325,55 @@ func (c *checker) checkNACLs() {
 				"network ACL %s of subnet%s allows Coiled's traffic, but %s", id, s, strings.Join(partials, "; "))
 			continue
 		}
-		c.add(CheckNACL, Pass, id, "", "network ACL %s of subnet%s allows outbound TCP 443, inbound TCP 1024-65535 from the internet, and TCP/UDP inside the subnets", id, s)
+		c.add(CheckNACL, Pass, id, "", "network ACL %s of subnet%s allows, both ways, %d kinds of traffic Coiled needs (%s)", id, s, len(byACL[id]), summary(byACL[id]))
 	}
+	return nil
+}
+
+func portsOf(n need) string {
+	if n.lo == n.hi {
+		return fmt.Sprint(n.lo)
+	}
+	return fmt.Sprintf("%d-%d", n.lo, n.hi)
+}
+
+// summary says briefly what an ACL was checked for.
+func summary(ns []need) string {
+	var parts []string
+	for _, n := range ns {
+		if n.ret {
+			continue
+		}
+		w := "outbound"
+		if !n.egress {
+			w = "inbound"
+		}
+		p := fmt.Sprintf("%s TCP %s %s", w, portsOf(n), n.remote)
+		if !slices.Contains(parts, p) {
+			parts = append(parts, p)
+		}
+	}
+	return strings.Join(limit(parts, 4), ", ") + " and the return traffic"
 }
 
 func compact(rs []string) string {
-	if len(rs) == 1 && rs[0] == "0-65535" {
-		return "(all ports)"
-	}
 	if len(rs) > 3 {
 		return strings.Join(rs[:3], ",") + ",…"
 	}
 	return strings.Join(rs, ",")
 }
 
-func fromTo(dir string, p netip.Prefix) string {
-	if dir == "inbound" {
-		return "from " + p.String()
+// inVPC reports whether p lies in one of the VPC's IPv4 ranges: a deny
+// there does not touch the internet.
+func (c *checker) inVPC(p netip.Prefix) bool {
+	cidrs := []string{aws.ToString(c.vpc.CidrBlock)}
+	for _, a := range c.vpc.CidrBlockAssociationSet {
+		cidrs = append(cidrs, aws.ToString(a.CidrBlock))
 	}
-	return "to " + p.String()
+	for _, s := range cidrs {
+		if v, err := netip.ParsePrefix(s); err == nil && v.Bits() <= p.Bits() && v.Contains(p.Addr()) {
+			return true
+		}
+	}
+	return false
 }

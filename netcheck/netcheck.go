@@ -37,6 +37,10 @@ type EC2 interface {
 	DescribeNetworkAcls(context.Context, *ec2.DescribeNetworkAclsInput, ...func(*ec2.Options)) (*ec2.DescribeNetworkAclsOutput, error)
 	DescribeSecurityGroups(context.Context, *ec2.DescribeSecurityGroupsInput, ...func(*ec2.Options)) (*ec2.DescribeSecurityGroupsOutput, error)
 	DescribeVpcEndpoints(context.Context, *ec2.DescribeVpcEndpointsInput, ...func(*ec2.Options)) (*ec2.DescribeVpcEndpointsOutput, error)
+	DescribeDhcpOptions(context.Context, *ec2.DescribeDhcpOptionsInput, ...func(*ec2.Options)) (*ec2.DescribeDhcpOptionsOutput, error)
+	DescribeInstanceStatus(context.Context, *ec2.DescribeInstanceStatusInput, ...func(*ec2.Options)) (*ec2.DescribeInstanceStatusOutput, error)
+	DescribeTransitGatewayVpcAttachments(context.Context, *ec2.DescribeTransitGatewayVpcAttachmentsInput, ...func(*ec2.Options)) (*ec2.DescribeTransitGatewayVpcAttachmentsOutput, error)
+	DescribeInstanceTypeOfferings(context.Context, *ec2.DescribeInstanceTypeOfferingsInput, ...func(*ec2.Options)) (*ec2.DescribeInstanceTypeOfferingsOutput, error)
 }
 
 var _ EC2 = (*ec2.Client)(nil)
@@ -53,7 +57,22 @@ type Network struct {
 	// Zone, when set, is the Availability Zone the subnets are said to be
 	// in (a stack's ZoneN output); a subnet elsewhere fails the check.
 	Zone string `json:"zone,omitempty"`
+	// Egress, when known (a stack's WorkerEgress output), is how workers
+	// without public IP leave: EgressNAT (or ""), EgressTransitGateway or
+	// EgressExisting. It only shapes the advice; the routes decide.
+	Egress string `json:"egress,omitempty"`
+	// SchedulerPrivate says the scheduler gets no public IP (topology
+	// internal): it needs egress as the workers do, never an internet
+	// gateway route, and its clients come from inside the VPC.
+	SchedulerPrivate bool `json:"scheduler_private,omitempty"`
 }
+
+// The values of Network.Egress (those of the WorkerEgress stack output).
+const (
+	EgressNAT            = ""
+	EgressTransitGateway = "transitGateway"
+	EgressExisting       = "existing"
+)
 
 // Status is the verdict of one check.
 type Status string
@@ -137,8 +156,7 @@ func isNotFound(err error) bool {
 	var ae smithy.APIError
 	if errors.As(err, &ae) {
 		c := ae.ErrorCode()
-		return strings.HasSuffix(c, ".NotFound") || strings.HasSuffix(c, "NotFound") || c == "InvalidVpcID.Malformed" ||
-			c == "InvalidSubnetID.Malformed" || c == "InvalidGroupId.Malformed"
+		return strings.HasSuffix(c, "NotFound") || strings.HasSuffix(c, ".Malformed")
 	}
 	return false
 }
@@ -151,9 +169,19 @@ type checker struct {
 	rep     *Report
 	vpc     *types.Vpc
 	subnets map[string]types.Subnet
-	tables  []types.RouteTable // every route table of the VPC
-	acls    []types.NetworkAcl // every network ACL of the VPC
+	tables  []types.RouteTable  // every route table of the VPC
+	acls    []types.NetworkAcl  // every network ACL of the VPC
+	vpces   []types.VpcEndpoint // every VPC endpoint of the VPC
 	igws    map[string]*types.InternetGateway
+	// others are subnets read on the way (NAT, firewall, attachment
+	// subnets); nil when not found.
+	others map[string]*types.Subnet
+	// paths are the evaluated ways out, by role ("worker", "scheduler").
+	paths map[string]path
+	// clients are the IPv4 sources the scheduler group admits, with
+	// the scheduler ports admitted from each.
+	clients   []client
+	hostnames bool // enableDnsHostnames
 }
 
 func (c *checker) add(check string, s Status, resource, fix, format string, args ...any) {
@@ -169,7 +197,8 @@ func (c *checker) add(check string, s Status, resource, fix, format string, args
 // an *APIError, with the results so far.
 func Check(ctx context.Context, client EC2, n Network) (*Report, error) {
 	c := &checker{ctx: ctx, ec2: client, n: n, rep: &Report{Network: n, Zones: map[string]string{}},
-		subnets: map[string]types.Subnet{}, igws: map[string]*types.InternetGateway{}}
+		subnets: map[string]types.Subnet{}, igws: map[string]*types.InternetGateway{},
+		others: map[string]*types.Subnet{}, paths: map[string]path{}}
 	err := c.run()
 	return c.rep, err
 }
@@ -179,24 +208,34 @@ func (c *checker) run() error {
 	if err != nil || !ok {
 		return err
 	}
-	if err := c.checkSubnets(); err != nil {
-		return err
-	}
 	if err := c.load(); err != nil {
 		return err
 	}
-	workerRT, workerHop, err := c.checkWorkerEgress()
+	c.checkDNSHostnames()
+	if err := c.checkDHCP(); err != nil {
+		return err
+	}
+	if err := c.checkSubnets(); err != nil {
+		return err
+	}
+	workerRT, err := c.checkWorkerEgress()
 	if err != nil {
 		return err
 	}
-	if _, err := c.checkScheduler(); err != nil {
+	if err := c.checkScheduler(); err != nil {
 		return err
 	}
-	c.checkNACLs()
+	if err := c.checkAttachments(); err != nil {
+		return err
+	}
 	if err := c.checkGroups(); err != nil {
 		return err
 	}
-	return c.checkS3(workerRT, workerHop)
+	if err := c.checkNACLs(); err != nil {
+		return err
+	}
+	c.checkS3(workerRT, c.paths["worker"])
+	return nil
 }
 
 func (c *checker) checkVPC() (bool, error) {
@@ -211,37 +250,78 @@ func (c *checker) checkVPC() (bool, error) {
 		return false, nil
 	}
 	c.vpc = &out.Vpcs[0]
-	var off []string
 	for _, attr := range []types.VpcAttributeName{types.VpcAttributeNameEnableDnsSupport, types.VpcAttributeNameEnableDnsHostnames} {
 		a, err := c.ec2.DescribeVpcAttribute(c.ctx, &ec2.DescribeVpcAttributeInput{VpcId: aws.String(id), Attribute: attr})
 		if err != nil {
 			return false, &APIError{"DescribeVpcAttribute", err}
 		}
-		v := a.EnableDnsSupport
 		if attr == types.VpcAttributeNameEnableDnsHostnames {
-			v = a.EnableDnsHostnames
+			c.hostnames = a.EnableDnsHostnames != nil && aws.ToBool(a.EnableDnsHostnames.Value)
+			continue
 		}
-		if v == nil || !aws.ToBool(v.Value) {
-			off = append(off, string(attr))
+		if a.EnableDnsSupport == nil || !aws.ToBool(a.EnableDnsSupport.Value) {
+			c.add(CheckVPC, Fail, id, fmt.Sprintf("aws ec2 modify-vpc-attribute --vpc-id %s --enable-dns-support", id),
+				"enableDnsSupport off: instances cannot resolve Coiled's and AWS's endpoints by name")
+		} else {
+			c.add(CheckVPC, Pass, id, "", "exists in %s (%s); DNS support on", c.n.Region, aws.ToString(c.vpc.CidrBlock))
 		}
-	}
-	if len(off) > 0 {
-		c.add(CheckVPC, Fail, id, fmt.Sprintf("aws ec2 modify-vpc-attribute --vpc-id %s --%s (one attribute per call)", id, kebab(off[0])),
-			"%s off: instances cannot resolve Coiled's and AWS's endpoints by name", strings.Join(off, " and "))
-	} else {
-		c.add(CheckVPC, Pass, id, "", "exists in %s (%s); DNS support and DNS hostnames on", c.n.Region, aws.ToString(c.vpc.CidrBlock))
 	}
 	return true, nil
 }
 
-func kebab(attr string) string {
-	switch attr {
-	case "enableDnsSupport":
-		return "enable-dns-support"
-	case "enableDnsHostnames":
-		return "enable-dns-hostnames"
+// checkDNSHostnames: DNS hostnames are needed only where an interface
+// endpoint has private DNS (AWS resolves its private names only then).
+func (c *checker) checkDNSHostnames() {
+	var private []string
+	for _, e := range c.vpces {
+		if e.VpcEndpointType == types.VpcEndpointTypeInterface && aws.ToBool(e.PrivateDnsEnabled) {
+			private = append(private, aws.ToString(e.VpcEndpointId))
+		}
 	}
-	return attr
+	id := c.n.VpcID
+	switch {
+	case c.hostnames:
+		c.add(CheckVPC, Pass, id, "", "DNS hostnames on")
+	case len(private) > 0:
+		c.add(CheckVPC, Fail, id, fmt.Sprintf("aws ec2 modify-vpc-attribute --vpc-id %s --enable-dns-hostnames", id),
+			"enableDnsHostnames off, but interface endpoint(s) %s have private DNS: their service names do not resolve to them", strings.Join(private, ", "))
+	default:
+		c.add(CheckVPC, Pass, id, "", "DNS hostnames off: not needed (no interface endpoint with private DNS)")
+	}
+}
+
+// checkDHCP warns about custom DNS servers in the VPC's DHCP option set:
+// the VMs use them to resolve Coiled's and AWS's names.
+func (c *checker) checkDHCP() error {
+	id := aws.ToString(c.vpc.DhcpOptionsId)
+	if id == "" || id == "default" {
+		return nil
+	}
+	out, err := c.ec2.DescribeDhcpOptions(c.ctx, &ec2.DescribeDhcpOptionsInput{DhcpOptionsIds: []string{id}})
+	if err != nil {
+		if isNotFound(err) {
+			return nil
+		}
+		return &APIError{"DescribeDhcpOptions", err}
+	}
+	var custom []string
+	for _, o := range out.DhcpOptions {
+		for _, cf := range o.DhcpConfigurations {
+			if aws.ToString(cf.Key) != "domain-name-servers" {
+				continue
+			}
+			for _, v := range cf.Values {
+				if s := aws.ToString(v.Value); s != "AmazonProvidedDNS" {
+					custom = append(custom, s)
+				}
+			}
+		}
+	}
+	if len(custom) > 0 {
+		c.add(CheckVPC, Warn, id, "make sure these servers resolve public names (Coiled, package and image registries) and forward AWS's names to the VPC resolver, or associate a DHCP option set with AmazonProvidedDNS",
+			"DHCP option set %s gives the VMs the DNS servers %s: the check cannot see what they resolve", id, strings.Join(custom, ", "))
+	}
+	return nil
 }
 
 func (c *checker) checkSubnets() error {
@@ -325,17 +405,53 @@ func (c *checker) load() error {
 		}
 		c.acls = append(c.acls, p.NetworkAcls...)
 	}
+	ep := ec2.NewDescribeVpcEndpointsPaginator(c.ec2, &ec2.DescribeVpcEndpointsInput{Filters: vpcFilter})
+	for ep.HasMorePages() {
+		p, err := ep.NextPage(c.ctx)
+		if err != nil {
+			return &APIError{"DescribeVpcEndpoints", err}
+		}
+		for _, e := range p.VpcEndpoints {
+			if aws.ToString(e.VpcId) == c.n.VpcID {
+				c.vpces = append(c.vpces, e)
+			}
+		}
+	}
 	return nil
 }
 
-// subnetCidr returns a subnet's IPv4 range, if known.
-func (c *checker) subnetCidr(id string) (netip.Prefix, bool) {
-	s, ok := c.subnets[id]
-	if !ok {
-		return netip.Prefix{}, false
+// subnet returns subnet id, from the two checked or read on demand; nil
+// when it does not exist.
+func (c *checker) subnet(id string) (*types.Subnet, error) {
+	if s, ok := c.subnets[id]; ok {
+		return &s, nil
 	}
-	p, err := netip.ParsePrefix(aws.ToString(s.CidrBlock))
-	return p, err == nil
+	if s, ok := c.others[id]; ok {
+		return s, nil
+	}
+	out, err := c.ec2.DescribeSubnets(c.ctx, &ec2.DescribeSubnetsInput{SubnetIds: []string{id}})
+	if err != nil && !isNotFound(err) {
+		return nil, &APIError{"DescribeSubnets", err}
+	}
+	var s *types.Subnet
+	if err == nil && len(out.Subnets) > 0 {
+		s = &out.Subnets[0]
+	}
+	c.others[id] = s
+	return s, nil
+}
+
+// subnetCidr returns a subnet's IPv4 range, if known (the two checked
+// subnets, or one read on the way).
+func (c *checker) subnetCidr(id string) (netip.Prefix, bool) {
+	var cidr string
+	if s, ok := c.subnets[id]; ok {
+		cidr = aws.ToString(s.CidrBlock)
+	} else if s := c.others[id]; s != nil {
+		cidr = aws.ToString(s.CidrBlock)
+	}
+	p, err := netip.ParsePrefix(cidr)
+	return p.Masked(), err == nil
 }
 
 // SubnetZones returns the Availability Zone of each subnet (subnet ID → AZ)

@@ -131,8 +131,8 @@ func TestEachCheck(t *testing.T) {
 		// 1. VPC
 		{name: "VPC missing", edit: func(f *netchecktest.Fake, n *netcheck.Network) { n.VpcID = "vpc-0gone" },
 			check: netcheck.CheckVPC, status: netcheck.Fail, want: "VPC vpc-0gone not found in region us-east-1"},
-		{name: "DNS hostnames off", edit: func(f *netchecktest.Fake, n *netcheck.Network) { f.DNSHostnames[vpc] = false },
-			check: netcheck.CheckVPC, status: netcheck.Fail, want: "enableDnsHostnames off"},
+		{name: "DNS hostnames off without private DNS endpoints", edit: func(f *netchecktest.Fake, n *netcheck.Network) { f.DNSHostnames[vpc] = false },
+			check: netcheck.CheckVPC, status: netcheck.Pass, want: "DNS hostnames off: not needed"},
 		{name: "DNS support off", edit: func(f *netchecktest.Fake, n *netcheck.Network) { f.DNSSupport[vpc] = false },
 			check: netcheck.CheckVPC, status: netcheck.Fail, want: "enableDnsSupport off"},
 		// 2. Subnets
@@ -188,16 +188,16 @@ func TestEachCheck(t *testing.T) {
 		}, check: netcheck.CheckEgress, status: netcheck.Fail, want: "a private NAT gateway has no public address"},
 		{name: "NAT subnet through a firewall endpoint", edit: func(f *netchecktest.Fake, n *netcheck.Network) {
 			*f.DefaultRoute(publicRT) = types.Route{DestinationCidrBlock: aws.String("0.0.0.0/0"), GatewayId: aws.String("vpce-0fw")}
-		}, check: netcheck.CheckEgress, status: netcheck.Pass, want: "egress leaves through vpce-0fw: not verifiable from this VPC"},
+		}, check: netcheck.CheckEgress, status: netcheck.Pass, want: "vpce-0fw (an endpoint EC2 does not list): egress leaves the VPC there: not verifiable from this VPC"},
 		{name: "worker egress through a transit gateway", edit: func(f *netchecktest.Fake, n *netcheck.Network) {
-			*f.DefaultRoute(workerRT) = types.Route{DestinationCidrBlock: aws.String("0.0.0.0/0"), TransitGatewayId: aws.String("tgw-0abc")}
-		}, check: netcheck.CheckEgress, status: netcheck.Pass, want: "egress leaves through tgw-0abc: not verifiable"},
+			f.TransitGateway("tgw-0abc", []string{priv}, priv)
+		}, check: netcheck.CheckEgress, status: netcheck.Pass, want: "Transit Gateway tgw-0abc: egress leaves the VPC there: not verifiable"},
 		{name: "worker egress through peering", edit: func(f *netchecktest.Fake, n *netcheck.Network) {
 			*f.DefaultRoute(workerRT) = types.Route{DestinationCidrBlock: aws.String("0.0.0.0/0"), VpcPeeringConnectionId: aws.String("pcx-0abc")}
-		}, check: netcheck.CheckEgress, status: netcheck.Pass, want: "egress leaves through pcx-0abc"},
+		}, check: netcheck.CheckEgress, status: netcheck.Pass, want: "pcx-0abc: egress leaves the VPC there"},
 		{name: "worker egress through an ENI", edit: func(f *netchecktest.Fake, n *netcheck.Network) {
 			*f.DefaultRoute(workerRT) = types.Route{DestinationCidrBlock: aws.String("0.0.0.0/0"), NetworkInterfaceId: aws.String("eni-0abc")}
-		}, check: netcheck.CheckEgress, status: netcheck.Pass, want: "egress leaves through eni-0abc"},
+		}, check: netcheck.CheckEgress, status: netcheck.Pass, want: "eni-0abc: egress leaves the VPC there"},
 		{name: "main table fallback works", edit: func(f *netchecktest.Fake, n *netcheck.Network) {
 			f.RouteTable(workerRT).Associations = nil
 			main := f.RouteTable(netchecktest.MainTable(vpc))
@@ -210,7 +210,7 @@ func TestEachCheck(t *testing.T) {
 			f.RouteTable(workerRT).Associations[0].AssociationState = &types.RouteTableAssociationState{State: types.RouteTableAssociationStateCodeDisassociated}
 		}, check: netcheck.CheckEgress, status: netcheck.Fail, want: "main route table"},
 		{name: "NAT instance running, check off", edit: natInstance(types.InstanceStateNameRunning, false),
-			check: netcheck.CheckEgress, status: netcheck.Pass, want: "NAT instance i-0nat (running, source/destination check off)"},
+			check: netcheck.CheckEgress, status: netcheck.Pass, want: "NAT instance i-0nat (running, source/destination check off, status checks ok; the check cannot see inside the instance"},
 		{name: "NAT instance with source/dest check", edit: natInstance(types.InstanceStateNameRunning, true),
 			check: netcheck.CheckEgress, status: netcheck.Fail, want: "source/destination check on"},
 		{name: "NAT instance stopped", edit: natInstance(types.InstanceStateNameStopped, false),
@@ -230,7 +230,7 @@ func TestEachCheck(t *testing.T) {
 		}, check: netcheck.CheckNACL, status: netcheck.Fail, want: "inbound return traffic TCP 1024-65535 from 0.0.0.0/0: rule 50 denies it"},
 		{name: "NACL deny after the allow does not count", edit: func(f *netchecktest.Fake, n *netcheck.Network) {
 			f.ACL(acl).Entries = append(f.ACL(acl).Entries, aclEntry(200, false, "6", &types.PortRange{From: aws.Int32(1024), To: aws.Int32(65535)}, "0.0.0.0/0", false))
-		}, check: netcheck.CheckNACL, status: netcheck.Pass, want: "allows outbound TCP 443"},
+		}, check: netcheck.CheckNACL, status: netcheck.Pass, want: "allows, both ways"},
 		{name: "NACL denies part of the ephemeral range", edit: func(f *netchecktest.Fake, n *netcheck.Network) {
 			f.ACL(acl).Entries = append(f.ACL(acl).Entries, aclEntry(90, false, "6", &types.PortRange{From: aws.Int32(32768), To: aws.Int32(40000)}, "0.0.0.0/0", false))
 		}, check: netcheck.CheckNACL, status: netcheck.Fail, want: "TCP 32768-40000 from 0.0.0.0/0: rule 90 denies it"},
@@ -244,7 +244,7 @@ func TestEachCheck(t *testing.T) {
 			f.NetworkAcls = append(f.NetworkAcls, types.NetworkAcl{NetworkAclId: aws.String("acl-0custom"), VpcId: aws.String(vpc),
 				Associations: []types.NetworkAclAssociation{{SubnetId: aws.String(priv)}},
 				Entries:      []types.NetworkAclEntry{aclEntry(32767, true, "-1", nil, "0.0.0.0/0", false), aclEntry(32767, false, "-1", nil, "0.0.0.0/0", false)}})
-		}, check: netcheck.CheckNACL, status: netcheck.Fail, want: "network ACL acl-0custom of subnet subnet-0priv blocks outbound TCP 443 to 0.0.0.0/0: rule 32767 denies it"},
+		}, check: netcheck.CheckNACL, status: netcheck.Fail, want: "outbound TCP 443 to 0.0.0.0/0: rule 32767 denies it"},
 		{name: "custom NACL with just what Coiled needs", edit: func(f *netchecktest.Fake, n *netcheck.Network) {
 			f.NetworkAcls = append(f.NetworkAcls, types.NetworkAcl{NetworkAclId: aws.String("acl-0tight"), VpcId: aws.String(vpc),
 				Associations: []types.NetworkAclAssociation{{SubnetId: aws.String(priv)}},
@@ -257,7 +257,7 @@ func TestEachCheck(t *testing.T) {
 		}, check: netcheck.CheckNACL, status: netcheck.Pass, want: "acl-0tight"},
 		{name: "NACL blocks traffic between the subnets", edit: func(f *netchecktest.Fake, n *netcheck.Network) {
 			f.ACL(acl).Entries = append(f.ACL(acl).Entries, aclEntry(20, false, "-1", nil, "10.0.1.0/24", false))
-		}, check: netcheck.CheckNACL, status: netcheck.Fail, want: "inbound TCP (all ports) from 10.0.1.0/24 (inside the subnets): rule 20 denies it"},
+		}, check: netcheck.CheckNACL, status: netcheck.Fail, want: "inbound TCP (all ports) from 10.0.1.0/24 (between the scheduler and workers): rule 20 denies it"},
 		// 6. Security groups
 		{name: "cluster self rule revoked", edit: func(f *netchecktest.Fake, n *netcheck.Network) { f.Group(clustSG).IpPermissions = nil },
 			check: netcheck.CheckGroups, status: netcheck.Fail, want: "cluster group sg-0cluster does not admit all traffic from itself"},

@@ -24,8 +24,12 @@ func isRegional(n types.NatGateway) bool { return n.AvailabilityMode == types.Av
 // available, public, the VPC's internet gateway attached, and active in the
 // workers' AZ or able to expand into it. Its results have natGateway's
 // shape.
-func (c *checker) regionalNatGateway(n types.NatGateway) (ok bool, msg, fix, resource string, err error) {
+func (c *checker) regionalNatGateway(n types.NatGateway, f from) (verdict, error) {
 	id := aws.ToString(n.NatGatewayId)
+	pass := func(msg string) (verdict, error) {
+		return verdict{status: Pass, msg: msg, res: id, hops: []hop{{kind: hopNAT, id: id}}}, nil
+	}
+	fail := func(msg, fix, res string) (verdict, error) { return failed(msg, fix, res), nil }
 	name := "regional NAT gateway " + id
 	if n.State != types.NatGatewayStateAvailable {
 		fix := "create a regional NAT gateway (aws ec2 create-nat-gateway --availability-mode regional --vpc-id " + c.n.VpcID +
@@ -37,21 +41,25 @@ func (c *checker) regionalNatGateway(n types.NatGateway) (ok bool, msg, fix, res
 		if m := aws.ToString(n.FailureMessage); m != "" {
 			why = " (" + m + ")"
 		}
-		return false, fmt.Sprintf("%s, which is %s, not available%s", name, n.State, why), fix, id, nil
+		return fail(fmt.Sprintf("%s, which is %s, not available%s", name, n.State, why), fix, id)
 	}
 	if n.ConnectivityType == types.ConnectivityTypePrivate {
-		return false, name + " (available), which is private: it has no public address and cannot reach the internet",
-			"use a public regional NAT gateway for internet egress", id, nil
+		return fail(name+" (available), which is private: it has no public address and cannot reach the internet",
+			"use a public regional NAT gateway for internet egress", id)
 	}
 	igw, err := c.vpcInternetGateway()
 	if err != nil {
-		return false, "", "", "", err
+		return verdict{}, err
 	}
 	if igw == "" {
-		return false, fmt.Sprintf("%s (available), but %s has no internet gateway attached: the regional NAT gateway's own route table leads nowhere", name, c.n.VpcID),
-			"aws ec2 attach-internet-gateway --internet-gateway-id <an igw-…> --vpc-id " + c.n.VpcID, c.n.VpcID, nil
+		return fail(fmt.Sprintf("%s (available), but %s has no internet gateway attached: the regional NAT gateway's own route table leads nowhere", name, c.n.VpcID),
+			"aws ec2 attach-internet-gateway --internet-gateway-id <an igw-…> --vpc-id "+c.n.VpcID, c.n.VpcID)
 	}
-	az := aws.ToString(c.subnets[c.n.WorkerSubnetID].AvailabilityZone)
+	sender := f.subnet
+	if sender == "" {
+		sender = c.n.WorkerSubnetID
+	}
+	az := aws.ToString(c.subnets[sender].AvailabilityZone)
 	active := regionalAzs(n)
 	desc := fmt.Sprintf("%s (available, internet gateway %s attached", name, igw)
 	if len(active) > 0 {
@@ -60,13 +68,13 @@ func (c *checker) regionalNatGateway(n types.NatGateway) (ok bool, msg, fix, res
 	desc += ")"
 	switch {
 	case az == "" || slices.Contains(active, az):
-		return true, desc, "", "", nil
+		return pass(desc)
 	case n.AutoProvisionZones == types.AutoProvisionZonesStateEnabled:
-		return true, fmt.Sprintf("%s: not yet active in the workers' AZ %s; in automatic mode AWS expands it there when workers start "+
-			"(until then their traffic goes through an active AZ, with cross-AZ transfer)", desc, az), "", "", nil
+		return pass(fmt.Sprintf("%s: not yet active in the workers' AZ %s; in automatic mode AWS expands it there when workers start "+
+			"(until then their traffic goes through an active AZ, with cross-AZ transfer)", desc, az))
 	}
-	return false, fmt.Sprintf("%s: not active in the workers' AZ %s, and in manual mode (automatic AZ provisioning off) it does not expand there itself", desc, az),
-		fmt.Sprintf("aws ec2 associate-nat-gateway-address --nat-gateway-id %s --availability-zone %s --allocation-ids <an eipalloc-… of yours>", id, az), id, nil
+	return fail(fmt.Sprintf("%s: not active in the workers' AZ %s, and in manual mode (automatic AZ provisioning off) it does not expand there itself", desc, az),
+		fmt.Sprintf("aws ec2 associate-nat-gateway-address --nat-gateway-id %s --availability-zone %s --allocation-ids <an eipalloc-… of yours>", id, az), id)
 }
 
 // regionalAzs are the AZs where regional NAT gateway n has an address in

@@ -5,6 +5,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"slices"
 	"strings"
 
 	"github.com/aws/aws-sdk-go-v2/service/ec2"
@@ -50,6 +51,9 @@ type checkFlags struct {
 	network              string
 	workersPublicIP      string
 	region               string
+	// instanceTypes is --instance-types, parsed by validate.
+	instanceTypes     string
+	instanceTypeNames []string
 }
 
 func addCheckFlags(fs *flag.FlagSet, f *checkFlags) {
@@ -59,6 +63,7 @@ func addCheckFlags(fs *flag.FlagSet, f *checkFlags) {
 	fs.StringVar(&f.network, "network", "", "check or send a network built elsewhere instead of stack outputs: `vpc-…,SCHEDULER_SUBNET,WORKER_SUBNET,SCHEDULER_SG,CLUSTER_SG` (with --workers-public-ip and --region)")
 	fs.StringVar(&f.workersPublicIP, "workers-public-ip", "", "with --network: `true` when workers get public IPs (their subnet routes to an internet gateway), false when they go out through a NAT")
 	fs.StringVar(&f.region, "region", "", "with --network: the network's AWS `REGION` (default: AWS_REGION)")
+	fs.StringVar(&f.instanceTypes, "instance-types", "", "the instance `TYPES` your clusters run, comma-separated (m5.xlarge,g5.2xlarge): warn when the Availability Zone sent does not offer one, naming this network's zones that do (EC2 DescribeInstanceTypeOfferings); with --zone auto, send the first of the stack's zones that offers them all")
 }
 
 // validate checks the combinations of the check flags; it returns false
@@ -81,8 +86,111 @@ func (f *checkFlags) validate(outputsFile, stack, zone string, stderr io.Writer)
 		return fail("--workers-public-ip and --region go with --network (stack outputs hold both)")
 	case f.network != "" && f.workersPublicIP != "true" && f.workersPublicIP != "false":
 		return fail("--network needs --workers-public-ip true (workers get public IPs, their subnet routes to an internet gateway) or false (they go out through a NAT); got %q", f.workersPublicIP)
+	case zone == "auto" && f.instanceTypes == "":
+		return fail("--zone auto picks the first zone that offers the --instance-types: give them (e.g. --instance-types m5.xlarge,g5.2xlarge)")
+	}
+	if f.instanceTypes != "" {
+		names, err := netcheck.ParseInstanceTypes(f.instanceTypes)
+		if err != nil {
+			return fail("--instance-types: %v", err)
+		}
+		f.instanceTypeNames = names
 	}
 	return true
+}
+
+// autoZone is --zone auto: the first of the stack's ZoneN outputs whose
+// AZ offers every --instance-types type; an error naming the types (and
+// where they are offered) when none does.
+func (r *run) autoZone(ctx context.Context, o *stackoutputs.Outputs) (string, int, bool) {
+	if len(o.Zones) == 0 {
+		return "", r.errorf(ExitUsage, "--zone auto: the stack has no ZoneN outputs to choose from"), false
+	}
+	offered, code, ok := r.typeZones(ctx, o.Region)
+	if !ok {
+		return "", code, false
+	}
+	var names []string
+	for _, z := range o.Zones {
+		names = append(names, z.Name)
+	}
+	types := r.f.instanceTypeNames
+	if z := netcheck.FirstZoneOffering(offered, types, names); z != "" {
+		fmt.Fprintf(r.info(), "Zone %s: the first of the stack's zones (%s) that offers %s (--zone auto)\n", z, o.ZoneNames(), strings.Join(types, ", "))
+		return z, 0, true
+	}
+	var where []string
+	for _, t := range types {
+		where = append(where, fmt.Sprintf("%s in %s", t, orNowhere(intersect(offered[t], names))))
+	}
+	return "", r.errorf(ExitUsage, "--zone auto: no zone of this stack (%s) offers every type of %s (offered: %s); deploy to a zone that offers them (-c availabilityZones=…) or run them in separate workspaces",
+		o.ZoneNames(), strings.Join(types, ", "), strings.Join(where, "; ")), false
+}
+
+// typeZones reads where the --instance-types are offered in region; an
+// unknown type is a usage error.
+func (r *run) typeZones(ctx context.Context, region string) (map[string][]string, int, bool) {
+	client, err := r.ec2Client(ctx, region)
+	if err != nil {
+		return nil, r.errorf(ExitUsage, "--instance-types: cannot read instance type offerings: %v", err), false
+	}
+	offered, err := netcheck.InstanceTypeZones(ctx, client, region, r.f.instanceTypeNames)
+	if err != nil {
+		if ctx.Err() != nil {
+			return nil, r.timeoutOrCancel(ctx), false
+		}
+		return nil, r.errorf(ExitUsage, "--instance-types: %v", err), false
+	}
+	return offered, 0, true
+}
+
+// checkInstanceTypes warns about each --instance-types type that zone (the
+// AZ being sent) does not offer, naming this network's zones that do.
+func (r *run) checkInstanceTypes(ctx context.Context, o *stackoutputs.Outputs, zone string) (int, bool) {
+	if len(r.f.instanceTypeNames) == 0 {
+		return 0, true
+	}
+	offered, code, ok := r.typeZones(ctx, o.Region)
+	if !ok {
+		return code, false
+	}
+	if zone == "" {
+		r.warnf("--instance-types: the Availability Zone being sent is unknown, so its instance types cannot be checked")
+		return 0, true
+	}
+	var mine []string
+	for _, z := range o.Zones {
+		mine = append(mine, z.Name)
+	}
+	for _, t := range r.f.instanceTypeNames {
+		if slices.Contains(offered[t], zone) {
+			continue
+		}
+		others := intersect(offered[t], mine)
+		hint := "this network's zones that offer it: " + strings.Join(others, ", ") + " (send one with --zone, or --zone auto)"
+		if len(others) == 0 {
+			hint = "no zone of this network offers it; zones of " + o.Region + " that do: " + strings.Join(offered[t], ", ")
+		}
+		r.warnf("instance type %s is not offered in %s, the Availability Zone being sent: Coiled cannot start it there; %s", t, zone, hint)
+	}
+	return 0, true
+}
+
+func intersect(a, b []string) []string {
+	var out []string
+	for _, x := range a {
+		if slices.Contains(b, x) {
+			out = append(out, x)
+		}
+	}
+	return out
+}
+
+func orNowhere(zs []string) string {
+	if len(zs) == 0 {
+		return "none of them"
+	}
+	return strings.Join(zs, ", ")
 }
 
 // networkOutputs turns --network, --workers-public-ip and --region into
@@ -151,7 +259,8 @@ func (r *run) ec2Client(ctx context.Context, region string) (netcheck.EC2, error
 // check could not be made (no AWS access); a failed check is in the report.
 func (r *run) runCheck(ctx context.Context, o *stackoutputs.Outputs, zone string) (*netcheck.Report, int, bool) {
 	n := netcheck.Network{Region: o.Region, VpcID: o.NetworkID, SchedulerSubnetID: o.SchedulerSubnetID, WorkerSubnetID: o.WorkerSubnetID,
-		SchedulerGroupID: o.SchedulerFirewallID, ClusterGroupID: o.FirewallID, WorkersPublicIP: o.GiveWorkersPublicIP, Zone: zone}
+		SchedulerGroupID: o.SchedulerFirewallID, ClusterGroupID: o.FirewallID, WorkersPublicIP: o.GiveWorkersPublicIP, Zone: zone,
+		Egress: o.All[outputkeys.WorkerEgress], SchedulerPrivate: o.All[outputkeys.SchedulerPublicIP] == "false"}
 	r.step = "checking the network with the EC2 API"
 	client, err := r.ec2Client(ctx, o.Region)
 	if err != nil {
@@ -189,6 +298,12 @@ func (r *run) checkOnly(ctx context.Context) int {
 	if !ok {
 		return code
 	}
+	if zone == "" {
+		zone = rep.Zones[outputs.WorkerSubnetID]
+	}
+	if code, ok := r.checkInstanceTypes(ctx, outputs, zone); !ok {
+		return code
+	}
 	if rep.Failed() {
 		return r.errorf(ExitCheckFailed, "the network check failed (%d failed, %d warnings): fix what it reports, then run it again", rep.Count(netcheck.Fail), rep.Count(netcheck.Warn))
 	}
@@ -204,6 +319,9 @@ func (r *run) preSend(ctx context.Context, o *stackoutputs.Outputs, zone string)
 		if zone == "" {
 			zone = r.lookupZone(ctx, o)
 		}
+		if code, ok := r.checkInstanceTypes(ctx, o, zone); !ok {
+			return "", code, false
+		}
 		return zone, 0, true
 	}
 	rep, code, ok := r.runCheck(ctx, o, zone)
@@ -217,6 +335,9 @@ func (r *run) preSend(ctx context.Context, o *stackoutputs.Outputs, zone string)
 	if zone == "" {
 		zone = rep.Zone()
 		r.reportLearnedZone(zone, rep.Zones[o.SchedulerSubnetID], rep.Zones[o.WorkerSubnetID])
+	}
+	if code, ok := r.checkInstanceTypes(ctx, o, zone); !ok {
+		return "", code, false
 	}
 	return zone, 0, true
 }

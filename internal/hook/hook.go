@@ -138,7 +138,7 @@ func parseFlags(args []string, stderr io.Writer) (*flags, int, bool) {
 	fs.SetOutput(stderr)
 	fs.StringVar(&f.outputsFile, "outputs-file", "", "read the network IDs from `FILE`, the JSON written by cdk deploy --outputs-file FILE")
 	fs.StringVar(&f.stack, "stack", "", "stack `NAME`: picks the stack in --outputs-file when it holds several; without --outputs-file, reads this stack's outputs from CloudFormation (AWS_REGION, AWS_PROFILE, AWS_ENDPOINT_URL honoured)")
-	fs.StringVar(&f.zone, "zone", "", "send the subnets of Availability Zone `AZ` (name like us-east-2b, or 0-based index) instead of the stack's default pair")
+	fs.StringVar(&f.zone, "zone", "", "send the subnets of Availability Zone `AZ` (name like us-east-2b, or 0-based index, or auto with --instance-types) instead of the stack's default pair")
 	fs.StringVar(&f.workspace, "workspace", "", "Coiled workspace `NAME` to configure (default: DASK_COILED__WORKSPACE, dask config, else your default workspace)")
 	fs.BoolVar(&f.dryRun, "dry-run", false, "check the token and read the current settings, print the payload (secrets redacted) and the equivalent coiled.set_backend_options call; change nothing")
 	fs.BoolVar(&f.verbose, "verbose", false, "log each request and decision to stderr (never secrets)")
@@ -495,7 +495,15 @@ func (r *run) readOutputs(ctx context.Context) (*stackoutputs.Outputs, string, i
 		return nil, "", r.errorf(ExitUsage, "%v", err), false
 	}
 	if r.f.zone != "" {
-		outputs, err = outputs.WithZone(r.f.zone)
+		sel := r.f.zone
+		if sel == "auto" {
+			var code int
+			var ok bool
+			if sel, code, ok = r.autoZone(ctx, outputs); !ok {
+				return nil, "", code, false
+			}
+		}
+		outputs, err = outputs.WithZone(sel)
 		if err != nil {
 			return nil, "", r.errorf(ExitUsage, "--zone: %v", err), false
 		}

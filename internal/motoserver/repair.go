@@ -24,7 +24,7 @@ import (
 //   - moto ignores SourceDestCheck: false on an AWS::EC2::Instance (CDK's NAT
 //     instance): it calls ModifyInstanceAttribute;
 //   - moto's CloudFormation skips AWS::EC2::TransitGatewayVpcAttachment: it
-//     calls CreateTransitGatewayVpcAttachment (once per VPC).
+//     calls CreateTransitGatewayVpcAttachment (once per VPC and gateway).
 //
 // It is idempotent: an association already in place is left alone.
 func RepairStack(ctx context.Context, endpoint, stack string) error {
@@ -93,29 +93,6 @@ func RepairStackIn(ctx context.Context, endpoint, region, stack string) error {
 					return fmt.Errorf("motoserver: DNS hostnames of %s: %w", physical[logical], err)
 				}
 			}
-		case "AWS::EC2::TransitGatewayVpcAttachment":
-			// moto's CloudFormation skips this resource type.
-			if physical[logical] != "" {
-				continue
-			}
-			vpc := ref(p["VpcId"])
-			tgw, _ := p["TransitGatewayId"].(string)
-			var subnets []string
-			list, _ := p["SubnetIds"].([]any)
-			for _, s := range list {
-				subnets = append(subnets, ref(s))
-			}
-			have, err := ec.DescribeTransitGatewayVpcAttachments(ctx, &ec2.DescribeTransitGatewayVpcAttachmentsInput{
-				Filters: []ec2types.Filter{{Name: aws.String("vpc-id"), Values: []string{vpc}}}})
-			if err != nil {
-				return fmt.Errorf("motoserver: attachments of %s: %w", vpc, err)
-			}
-			if len(have.TransitGatewayVpcAttachments) == 0 {
-				if _, err := ec.CreateTransitGatewayVpcAttachment(ctx, &ec2.CreateTransitGatewayVpcAttachmentInput{
-					TransitGatewayId: aws.String(tgw), VpcId: aws.String(vpc), SubnetIds: subnets}); err != nil {
-					return fmt.Errorf("motoserver: attaching %s to %s: %w", vpc, tgw, err)
-				}
-			}
 		case "AWS::EC2::Instance":
 			if check, ok := p["SourceDestCheck"].(bool); ok && !check {
 				if _, err := ec.ModifyInstanceAttribute(ctx, &ec2.ModifyInstanceAttributeInput{InstanceId: aws.String(physical[logical]),
@@ -123,7 +100,43 @@ func RepairStackIn(ctx context.Context, endpoint, region, stack string) error {
 					return fmt.Errorf("motoserver: source/dest check of %s: %w", physical[logical], err)
 				}
 			}
+		case "AWS::EC2::TransitGatewayVpcAttachment":
+			if err := repairAttachment(ctx, ec, p, ref); err != nil {
+				return fmt.Errorf("motoserver: attachment %s: %w", logical, err)
+			}
 		}
 	}
 	return nil
+}
+
+// repairAttachment creates the Transit Gateway VPC attachment p declares,
+// unless the VPC already has one to that gateway.
+func repairAttachment(ctx context.Context, ec *ec2.Client, p map[string]any, ref func(any) string) error {
+	tgw, _ := p["TransitGatewayId"].(string)
+	if tgw == "" {
+		tgw = ref(p["TransitGatewayId"])
+	}
+	vpc := ref(p["VpcId"])
+	var subnets []string
+	list, _ := p["SubnetIds"].([]any)
+	for _, s := range list {
+		if id := ref(s); id != "" {
+			subnets = append(subnets, id)
+		}
+	}
+	if tgw == "" || vpc == "" || len(subnets) == 0 {
+		return fmt.Errorf("gateway %q, VPC %q or subnets %v not resolved", tgw, vpc, subnets)
+	}
+	out, err := ec.DescribeTransitGatewayVpcAttachments(ctx, &ec2.DescribeTransitGatewayVpcAttachmentsInput{})
+	if err != nil {
+		return err
+	}
+	for _, a := range out.TransitGatewayVpcAttachments {
+		if aws.ToString(a.VpcId) == vpc && aws.ToString(a.TransitGatewayId) == tgw && a.State != ec2types.TransitGatewayAttachmentStateDeleted {
+			return nil
+		}
+	}
+	_, err = ec.CreateTransitGatewayVpcAttachment(ctx, &ec2.CreateTransitGatewayVpcAttachmentInput{
+		TransitGatewayId: aws.String(tgw), VpcId: aws.String(vpc), SubnetIds: subnets})
+	return err
 }

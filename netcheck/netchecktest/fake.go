@@ -32,7 +32,14 @@ type Fake struct {
 	NetworkAcls      []types.NetworkAcl
 	SecurityGroups   []types.SecurityGroup
 	VpcEndpoints     []types.VpcEndpoint
-	Errs             map[string]error
+	DhcpOptions      []types.DhcpOptions
+	// InstanceStatuses override the EC2 status checks of instances; a
+	// running instance without one has both checks ok, others none.
+	InstanceStatuses []types.InstanceStatus
+	TGWAttachments   []types.TransitGatewayVpcAttachment
+	// Offerings lists the instance types each Availability Zone offers.
+	Offerings map[string][]string
+	Errs      map[string]error
 	// Calls lists the operations called, in order.
 	Calls []string
 }
@@ -226,6 +233,107 @@ func (f *Fake) DescribeVpcEndpoints(_ context.Context, in *ec2.DescribeVpcEndpoi
 	return &ec2.DescribeVpcEndpointsOutput{VpcEndpoints: out}, nil
 }
 
+// DescribeDhcpOptions implements netcheck.EC2.
+func (f *Fake) DescribeDhcpOptions(_ context.Context, in *ec2.DescribeDhcpOptionsInput, _ ...func(*ec2.Options)) (*ec2.DescribeDhcpOptionsOutput, error) {
+	if err := f.call("DescribeDhcpOptions"); err != nil {
+		return nil, err
+	}
+	out, err := pick(f.DhcpOptions, in.DhcpOptionsIds, nil, func(v types.DhcpOptions) string { return aws.ToString(v.DhcpOptionsId) },
+		nil, "InvalidDhcpOptionID.NotFound")
+	if err != nil {
+		return nil, err
+	}
+	return &ec2.DescribeDhcpOptionsOutput{DhcpOptions: out}, nil
+}
+
+// DescribeInstanceStatus implements netcheck.EC2 (running instances only,
+// as AWS without IncludeAllInstances).
+func (f *Fake) DescribeInstanceStatus(_ context.Context, in *ec2.DescribeInstanceStatusInput, _ ...func(*ec2.Options)) (*ec2.DescribeInstanceStatusOutput, error) {
+	if err := f.call("DescribeInstanceStatus"); err != nil {
+		return nil, err
+	}
+	insts, err := pick(f.Instances, in.InstanceIds, nil, func(v types.Instance) string { return aws.ToString(v.InstanceId) }, nil, "InvalidInstanceID.NotFound")
+	if err != nil {
+		return nil, err
+	}
+	out := &ec2.DescribeInstanceStatusOutput{}
+	for _, i := range insts {
+		id := aws.ToString(i.InstanceId)
+		if i.State == nil || i.State.Name != types.InstanceStateNameRunning {
+			continue
+		}
+		st := types.InstanceStatus{InstanceId: aws.String(id), InstanceState: i.State,
+			SystemStatus:   &types.InstanceStatusSummary{Status: types.SummaryStatusOk},
+			InstanceStatus: &types.InstanceStatusSummary{Status: types.SummaryStatusOk}}
+		for _, o := range f.InstanceStatuses {
+			if aws.ToString(o.InstanceId) == id {
+				st = o
+			}
+		}
+		out.InstanceStatuses = append(out.InstanceStatuses, st)
+	}
+	return out, nil
+}
+
+// DescribeTransitGatewayVpcAttachments implements netcheck.EC2 (filters
+// vpc-id and transit-gateway-id).
+func (f *Fake) DescribeTransitGatewayVpcAttachments(_ context.Context, in *ec2.DescribeTransitGatewayVpcAttachmentsInput, _ ...func(*ec2.Options)) (*ec2.DescribeTransitGatewayVpcAttachmentsOutput, error) {
+	if err := f.call("DescribeTransitGatewayVpcAttachments"); err != nil {
+		return nil, err
+	}
+	out := &ec2.DescribeTransitGatewayVpcAttachmentsOutput{}
+	for _, a := range f.TGWAttachments {
+		keep := true
+		for _, fl := range in.Filters {
+			switch aws.ToString(fl.Name) {
+			case "vpc-id":
+				keep = keep && slices.Contains(fl.Values, aws.ToString(a.VpcId))
+			case "transit-gateway-id":
+				keep = keep && slices.Contains(fl.Values, aws.ToString(a.TransitGatewayId))
+			}
+		}
+		if keep {
+			out.TransitGatewayVpcAttachments = append(out.TransitGatewayVpcAttachments, a)
+		}
+	}
+	return out, nil
+}
+
+// DescribeInstanceTypeOfferings implements netcheck.EC2 for location type
+// availability-zone (filters instance-type and location).
+func (f *Fake) DescribeInstanceTypeOfferings(_ context.Context, in *ec2.DescribeInstanceTypeOfferingsInput, _ ...func(*ec2.Options)) (*ec2.DescribeInstanceTypeOfferingsOutput, error) {
+	if err := f.call("DescribeInstanceTypeOfferings"); err != nil {
+		return nil, err
+	}
+	if in.LocationType != types.LocationTypeAvailabilityZone {
+		return nil, &smithy.GenericAPIError{Code: "InvalidParameterValue", Message: "the fake knows only availability-zone offerings"}
+	}
+	out := &ec2.DescribeInstanceTypeOfferingsOutput{}
+	zones := make([]string, 0, len(f.Offerings))
+	for z := range f.Offerings {
+		zones = append(zones, z)
+	}
+	slices.Sort(zones)
+	for _, z := range zones {
+		for _, t := range f.Offerings[z] {
+			keep := true
+			for _, fl := range in.Filters {
+				switch aws.ToString(fl.Name) {
+				case "instance-type":
+					keep = keep && slices.Contains(fl.Values, t)
+				case "location":
+					keep = keep && slices.Contains(fl.Values, z)
+				}
+			}
+			if keep {
+				out.InstanceTypeOfferings = append(out.InstanceTypeOfferings, types.InstanceTypeOffering{
+					InstanceType: types.InstanceType(t), Location: aws.String(z), LocationType: types.LocationTypeAvailabilityZone})
+			}
+		}
+	}
+	return out, nil
+}
+
 // suffix returns id without its prefix ("vpc-0abc" -> "0abc").
 func suffix(id string) string {
 	_, s, _ := strings.Cut(id, "-")
@@ -394,6 +502,48 @@ func (f *Fake) ACL(id string) *types.NetworkAcl {
 	}
 	return nil
 }
+
+// NATInstance makes the worker route of subnet go to NAT instance id
+// (running, source/destination check off) in natSubnet, a public subnet
+// added before. It returns f.
+func (f *Fake) NATInstance(subnet, id, natSubnet string) *Fake {
+	f.Instances = append(f.Instances, types.Instance{InstanceId: aws.String(id), VpcId: aws.String(f.lastVPC()), SubnetId: aws.String(natSubnet),
+		State: &types.InstanceState{Name: types.InstanceStateNameRunning}, SourceDestCheck: aws.Bool(false)})
+	*f.DefaultRoute(TableOf(subnet)) = types.Route{DestinationCidrBlock: aws.String("0.0.0.0/0"), InstanceId: aws.String(id),
+		NetworkInterfaceId: aws.String("eni-" + suffix(id)), State: types.RouteStateActive}
+	return f
+}
+
+// TransitGateway makes the default route of each subnet go to Transit
+// Gateway tgw, attached to the last VPC through attachment subnets. It
+// returns f.
+func (f *Fake) TransitGateway(tgw string, attachmentSubnets []string, subnets ...string) *Fake {
+	vpc := f.lastVPC()
+	for _, s := range subnets {
+		*f.DefaultRoute(TableOf(s)) = types.Route{DestinationCidrBlock: aws.String("0.0.0.0/0"), TransitGatewayId: aws.String(tgw), State: types.RouteStateActive}
+	}
+	f.TGWAttachments = append(f.TGWAttachments, types.TransitGatewayVpcAttachment{TransitGatewayAttachmentId: aws.String("tgw-attach-" + suffix(vpc)),
+		TransitGatewayId: aws.String(tgw), VpcId: aws.String(vpc), SubnetIds: attachmentSubnets, State: types.TransitGatewayAttachmentStateAvailable})
+	return f
+}
+
+// Firewall puts a firewall endpoint (Gateway Load Balancer type, vpce-fw…)
+// in firewallSubnet, a public subnet added before, and routes the default
+// route of each subnet to it, as the egress firewall does. It returns f.
+func (f *Fake) Firewall(firewallSubnet string, subnets ...string) *Fake {
+	vpc := f.lastVPC()
+	id := "vpce-fw" + suffix(firewallSubnet)
+	f.VpcEndpoints = append(f.VpcEndpoints, types.VpcEndpoint{VpcEndpointId: aws.String(id), VpcId: aws.String(vpc),
+		VpcEndpointType: types.VpcEndpointTypeGatewayLoadBalancer, State: types.StateAvailable, SubnetIds: []string{firewallSubnet},
+		ServiceName: aws.String("com.amazonaws.vpce.us-east-1.vpce-svc-0fw")})
+	for _, s := range subnets {
+		*f.DefaultRoute(TableOf(s)) = types.Route{DestinationCidrBlock: aws.String("0.0.0.0/0"), GatewayId: aws.String(id), State: types.RouteStateActive}
+	}
+	return f
+}
+
+// FirewallEndpoint names the endpoint Firewall creates.
+func FirewallEndpoint(firewallSubnet string) string { return "vpce-fw" + suffix(firewallSubnet) }
 
 // NAT returns NAT gateway id, for editing.
 func (f *Fake) NAT(id string) *types.NatGateway {

@@ -137,6 +137,7 @@ func TestCheckCatchesBreakage(t *testing.T) {
 		}
 	}
 	srv := fakeCoiled(t)
+	checkPaths(t, d, srv) // checkpaths_test.go: issue 18, on the healthy network
 	for _, tc := range []struct {
 		name           string
 		breakIt, fixIt func()
