@@ -19,6 +19,7 @@ package e2e
 //     the fake Coiled's token or dummy keys;
 //   - the Snowflake DNS script (a block starting with `out() {`): as one
 //     bash script, with the AWS CLI, against the emulator;
+//   - scripts/mutate -list ...: as printed (it lists mutants, runs none);
 //   - notRun: the few commands that need a real account or are CI itself.
 //
 // Any other form fails the test: a new documented command must be handled
@@ -157,6 +158,9 @@ func placeholderExport(name, value, token string) string {
 // docGroups are the documented commands, by how the runner runs them.
 type docGroups struct {
 	synths, sandboxes, hooks, fakes, scripts []docCommand
+	// locals run as printed from the module root and must exit 0
+	// (scripts/mutate -list: it lists mutants and runs nothing).
+	locals []docCommand
 }
 
 // classifyDocs sorts every documented command into its group; a form the
@@ -207,6 +211,8 @@ func classifyDocs(t *testing.T, token string) docGroups {
 			g.hooks = append(g.hooks, c)
 		case strings.HasPrefix(c.text, "go run ./cmd/fakecoiled "), strings.HasPrefix(c.text, ". "):
 			g.fakes = append(g.fakes, c)
+		case strings.HasPrefix(c.text, "scripts/mutate ") && containsWord(words, "-list"):
+			g.locals = append(g.locals, c)
 		default:
 			t.Errorf("%s: a command form the docs runner does not know: %q (handle it in test/e2e/docs_test.go, or change the docs)", c.where, c.text)
 		}
@@ -252,6 +258,14 @@ func TestDocsCommands(t *testing.T) {
 		t.Parallel()
 		for _, s := range scripts {
 			runSnowflakeScript(t, s)
+		}
+	})
+	t.Run("local", func(t *testing.T) {
+		t.Parallel()
+		for _, c := range g.locals {
+			if out, code := bash(t, root, c.env, c.text); code != 0 || strings.TrimSpace(out) == "" {
+				t.Errorf("%s: %s: exit %d, output:\n%s", c.where, c.text, code, out)
+			}
 		}
 	})
 }
