@@ -46,6 +46,7 @@ import (
 	ec2types "github.com/aws/aws-sdk-go-v2/service/ec2/types"
 
 	"github.com/coilednet/coilednet/coiled/coiledtest"
+	"github.com/coilednet/coilednet/coiled/coiledtest/ec2vms"
 	"github.com/coilednet/coilednet/internal/motoserver"
 )
 
@@ -418,6 +419,9 @@ const docsRegion = "us-east-2"
 func runHooks(t *testing.T, hooks []docCommand, srv *coiledtest.Server) {
 	endpoint := motoserver.Start(t)
 	ids, zones := handBuiltNetwork(t, endpoint)
+	// --verify's cluster VMs run in the emulator, in the subnets sent, as
+	// the sandbox's fake Coiled runs them (fakecoiled -ec2-endpoint).
+	srv.SetVMLauncher(ec2vms.New(endpoint, docsRegion))
 	outputs := map[string]string{
 		"NetworkId": ids[0], "SchedulerSubnetId": ids[1], "WorkerSubnetId": ids[2], "SchedulerFirewallId": ids[3],
 		"FirewallId": ids[4], "GiveWorkersPublicIp": "false", "Region": docsRegion, "Zone0": zones[0], "Zone1": zones[1],
