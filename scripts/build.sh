@@ -10,7 +10,12 @@ build_if_stale() {
     mkdir -p "$root/.build"
     # Build beside the target and rename, so a concurrent run never
     # executes a half-written binary.
-    go -C "$root" build -o "$out.tmp.$$" "$pkg" || { rm -f "$out.tmp.$$"; exit 1; }
+    # The binary takes the time the build started: a source changed while
+    # it compiled (a merge, an editor) is newer, so the next call rebuilds.
+    : >"$out.stamp.$$"
+    go -C "$root" build -o "$out.tmp.$$" "$pkg" || { rm -f "$out.tmp.$$" "$out.stamp.$$"; exit 1; }
+    touch -r "$out.stamp.$$" "$out.tmp.$$"
+    rm -f "$out.stamp.$$"
     mv -f "$out.tmp.$$" "$out"
   fi
   printf '%s\n' "$out"
