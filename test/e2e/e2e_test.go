@@ -149,6 +149,10 @@ func TestEveryVariant(t *testing.T) {
 	requireTools(t)
 	for _, v := range variants.All {
 		t.Run(v.Name, func(t *testing.T) {
+			// Each variant has its own emulator, fake Coiled and temporary
+			// directories: they run side by side (go test's -parallel,
+			// GOMAXPROCS by default), which halves the suite on 2 cores.
+			t.Parallel()
 			if v.NoDeploy != "" {
 				checkUndeployable(t, v) // firewall_test.go
 				return
