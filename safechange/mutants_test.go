@@ -231,6 +231,7 @@ func TestCovers(t *testing.T) {
 		{"range edges", rule{"tcp", 400, 500, "10.0.0.0/24"}, rule{"tcp", 400, 500, "10.0.0.0/24"}, true},
 		{"one port does not cover all tcp", r443, tcpAll, false},
 		{"all tcp covers one port", tcpAll, r443, true},
+		{"full range covers ports from 0", rule{"tcp", 0, 65535, "10.0.0.0/24"}, rule{"tcp", 0, 100, "10.0.0.0/24"}, true},
 		{"wider CIDR", rule{"tcp", 443, 443, "10.0.0.0/16"}, r443, true},
 		{"narrower CIDR", r443, rule{"tcp", 443, 443, "10.0.0.0/16"}, false},
 		{"same length, same network", r443, rule{"tcp", 443, 443, "10.0.0.7/24"}, true},
