@@ -12,12 +12,13 @@
 package safechange
 
 import (
+	"cmp"
 	"encoding/json"
 	"fmt"
+	"maps"
 	"net/netip"
 	"reflect"
 	"slices"
-	"sort"
 	"strings"
 
 	"github.com/coilednet/coilednet/outputkeys"
@@ -149,7 +150,7 @@ func Compare(deployed, next []byte) ([]Finding, error) {
 				continue
 			}
 			r, n := old.Resources[id], nxt.Resources[id]
-			props := slices.Sorted(mapsKeys(replacement[r.Type]))
+			props := slices.Sorted(maps.Keys(replacement[r.Type]))
 			for _, p := range props {
 				ov, nv := r.Properties[p], n.Properties[p]
 				why := ""
@@ -172,23 +173,10 @@ func Compare(deployed, next []byte) ([]Finding, error) {
 		}
 	}
 	out = append(out, widened(old, nxt)...)
-	sort.SliceStable(out, func(i, j int) bool {
-		if out[i].LogicalID != out[j].LogicalID {
-			return out[i].LogicalID < out[j].LogicalID
-		}
-		return out[i].Kind < out[j].Kind
+	slices.SortStableFunc(out, func(a, b Finding) int {
+		return cmp.Or(cmp.Compare(a.LogicalID, b.LogicalID), cmp.Compare(a.Kind, b.Kind))
 	})
 	return out, nil
-}
-
-func mapsKeys[V any](m map[string]V) func(func(string) bool) {
-	return func(yield func(string) bool) {
-		for k := range m {
-			if !yield(k) {
-				return
-			}
-		}
-	}
 }
 
 // rule is one ingress permission: protocol, port range and source.
@@ -262,12 +250,9 @@ func (a rule) covers(b rule) bool {
 // widened returns a finding for each ingress rule of the scheduler's
 // security group in next that no rule of deployed covers.
 func widened(old, next template) []Finding {
-	o, ok := old.Outputs[outputkeys.SchedulerFirewallID]
-	n, ok2 := next.Outputs[outputkeys.SchedulerFirewallID]
-	if !ok || !ok2 {
-		return nil
-	}
-	oldIDs, newIDs := refs(o.Value), refs(n.Value)
+	// A missing output has a nil Value, which refers to nothing.
+	oldIDs := refs(old.Outputs[outputkeys.SchedulerFirewallID].Value)
+	newIDs := refs(next.Outputs[outputkeys.SchedulerFirewallID].Value)
 	if len(oldIDs) == 0 || len(newIDs) == 0 {
 		return nil
 	}
