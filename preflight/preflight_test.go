@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"net/netip"
+	"slices"
 	"strings"
 	"testing"
 
@@ -23,6 +24,14 @@ type fakeEC2 struct {
 	services    []ec2types.ServiceDetail
 	rules       []ec2types.SecurityGroupRule
 	fail        error
+	// rulesFail fails DescribeSecurityGroupRules only; unfiltered returns
+	// every endpoint whatever the vpc-id filter (as an emulator may).
+	rulesFail  error
+	unfiltered bool
+	// serviceCalls counts DescribeVpcEndpointServices calls; with
+	// allServices it answers every service whatever was asked.
+	serviceCalls int
+	allServices  bool
 }
 
 func (f *fakeEC2) DescribeManagedPrefixLists(_ context.Context, in *ec2.DescribeManagedPrefixListsInput, _ ...func(*ec2.Options)) (*ec2.DescribeManagedPrefixListsOutput, error) {
@@ -44,10 +53,18 @@ func (f *fakeEC2) DescribeVpcEndpoints(_ context.Context, in *ec2.DescribeVpcEnd
 	if f.fail != nil {
 		return nil, f.fail
 	}
-	vpc := in.Filters[0].Values[0]
 	out := &ec2.DescribeVpcEndpointsOutput{}
+	if len(in.VpcEndpointIds) > 0 {
+		for _, ep := range f.endpoints {
+			if slices.Contains(in.VpcEndpointIds, aws.ToString(ep.VpcEndpointId)) {
+				out.VpcEndpoints = append(out.VpcEndpoints, ep)
+			}
+		}
+		return out, nil
+	}
+	vpc := in.Filters[0].Values[0]
 	for _, ep := range f.endpoints {
-		if aws.ToString(ep.VpcId) == vpc {
+		if f.unfiltered || aws.ToString(ep.VpcId) == vpc {
 			out.VpcEndpoints = append(out.VpcEndpoints, ep)
 		}
 	}
@@ -55,10 +72,11 @@ func (f *fakeEC2) DescribeVpcEndpoints(_ context.Context, in *ec2.DescribeVpcEnd
 }
 
 func (f *fakeEC2) DescribeVpcEndpointServices(_ context.Context, in *ec2.DescribeVpcEndpointServicesInput, _ ...func(*ec2.Options)) (*ec2.DescribeVpcEndpointServicesOutput, error) {
+	f.serviceCalls++
 	out := &ec2.DescribeVpcEndpointServicesOutput{}
 	for _, s := range f.services {
 		for _, n := range in.ServiceNames {
-			if aws.ToString(s.ServiceName) == n {
+			if f.allServices || aws.ToString(s.ServiceName) == n {
 				out.ServiceDetails = append(out.ServiceDetails, s)
 			}
 		}
@@ -70,6 +88,9 @@ func (f *fakeEC2) DescribeVpcEndpointServices(_ context.Context, in *ec2.Describ
 }
 
 func (f *fakeEC2) DescribeSecurityGroupRules(_ context.Context, in *ec2.DescribeSecurityGroupRulesInput, _ ...func(*ec2.Options)) (*ec2.DescribeSecurityGroupRulesOutput, error) {
+	if f.rulesFail != nil {
+		return nil, f.rulesFail
+	}
 	out := &ec2.DescribeSecurityGroupRulesOutput{}
 	for _, r := range f.rules {
 		if aws.ToString(r.GroupId) == in.Filters[0].Values[0] {
@@ -81,9 +102,13 @@ func (f *fakeEC2) DescribeSecurityGroupRules(_ context.Context, in *ec2.Describe
 
 type fakeRoute53 struct {
 	zones map[string][]r53types.HostedZoneSummary // vpc → zones
+	fail  error
 }
 
 func (f *fakeRoute53) ListHostedZonesByVPC(_ context.Context, in *route53.ListHostedZonesByVPCInput, _ ...func(*route53.Options)) (*route53.ListHostedZonesByVPCOutput, error) {
+	if f.fail != nil {
+		return nil, f.fail
+	}
 	return &route53.ListHostedZonesByVPCOutput{HostedZoneSummaries: f.zones[aws.ToString(in.VPCId)]}, nil
 }
 
