@@ -182,6 +182,7 @@ func parseFlags(args []string, stderr io.Writer) (*flags, int, bool) {
 	if !cf.validate(f.outputsFile, f.stack, f.zone, stderr) || !f.validateVerify(stderr) {
 		return nil, ExitUsage, false
 	}
+	f.instanceTypeNames = cf.instanceTypeNames // what validate parsed, on the copy
 	if f.startRoleSetup && f.dryRun {
 		fmt.Fprintln(stderr, "coiled-hook: error: --dry-run does not apply to --start-role-setup (which changes nothing in the workspace)")
 		return nil, ExitUsage, false
