@@ -146,6 +146,12 @@ func TestEndpointConflictsErrors(t *testing.T) {
 			warns[0].Message != "cannot list the private hosted zones of the VPC: "+c.want || !strings.Contains(warns[0].Fix, "route53:ListHostedZonesByVPC") {
 			t.Errorf("zones unreadable (%s): %+v", c.want, got)
 		}
+		// The pass claims only what was read: the endpoints, not the zones.
+		for _, p := range only(got, Pass) {
+			if strings.Contains(p.Message, "private hosted zone in") || !strings.Contains(p.Message, "could not be read") {
+				t.Errorf("zones unreadable (%s): the pass claims the zones were checked: %q", c.want, p.Message)
+			}
+		}
 	}
 }
 

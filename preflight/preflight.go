@@ -313,6 +313,7 @@ func EndpointConflicts(ctx context.Context, c EC2, r Route53, region, vpc string
 	}
 	names := privateDNSNames(ctx, c, region, want)
 	zones, err := hostedZones(ctx, r, region, vpc)
+	zonesRead := err == nil
 	if err != nil {
 		out = append(out, Finding{Check: CheckEndpointConflicts, Status: Warn, Resource: vpc,
 			Message: "cannot list the private hosted zones of the VPC: " + err.Error(),
@@ -332,10 +333,9 @@ func EndpointConflicts(ctx context.Context, c EC2, r Route53, region, vpc string
 						continue
 					}
 					conflicts++
-					owner := ""
 					out = append(out, Finding{Check: CheckEndpointConflicts, Status: Fail, Resource: aws.ToString(z.HostedZoneId),
-						Message: fmt.Sprintf("private hosted zone %s%s is associated with %s: private DNS for %s (%s) fails the deploy (\"conflicting DNS domain\")",
-							name, owner, vpc, w.ServiceName, name),
+						Message: fmt.Sprintf("private hosted zone %s is associated with %s: private DNS for %s (%s) fails the deploy (\"conflicting DNS domain\")",
+							name, vpc, w.ServiceName, name),
 						Fix: fmt.Sprintf("keep the zone and drop %s from the endpoints asked for, or disassociate the zone from %s (other workloads may rely on it)",
 							shortName(w.ServiceName, region), vpc)})
 				}
@@ -347,8 +347,12 @@ func EndpointConflicts(ctx context.Context, c EC2, r Route53, region, vpc string
 		for _, w := range want {
 			services = append(services, shortName(w.ServiceName, region))
 		}
+		claim := "no other endpoint or private hosted zone"
+		if !zonesRead {
+			claim = "no other endpoint (its private hosted zones could not be read: see the warning)"
+		}
 		out = append(out, Finding{Check: CheckEndpointConflicts, Status: Pass, Resource: vpc,
-			Message: fmt.Sprintf("no other endpoint or private hosted zone in %s claims the DNS names of %s", vpc, strings.Join(services, ", "))})
+			Message: fmt.Sprintf("%s in %s claims the DNS names of %s", claim, vpc, strings.Join(services, ", "))})
 	}
 	return out
 }
