@@ -10,16 +10,14 @@
 package main
 
 import (
-	"encoding/json"
 	"flag"
 	"fmt"
 	"io"
 	"os"
-	"path/filepath"
 	"slices"
-	"sort"
 	"strings"
 
+	"github.com/coilednet/coilednet/internal/assembly"
 	"github.com/coilednet/coilednet/stackoutputs"
 )
 
@@ -28,7 +26,7 @@ func main() { os.Exit(run(os.Args[1:], os.Stdout, os.Stderr)) }
 func run(args []string, stdout, stderr io.Writer) int {
 	fs := flag.NewFlagSet("checkoutputs", flag.ContinueOnError)
 	fs.SetOutput(stderr)
-	assembly := fs.String("assembly", "cdk.out", "the cloud assembly `DIR` the deploy synthesized (its stacks are the ones expected)")
+	dir := fs.String("assembly", "cdk.out", "the cloud assembly `DIR` the deploy synthesized (its stacks are the ones expected)")
 	only := fs.String("stacks", "", "check only these stacks of the assembly (comma-separated; default: all), e.g. the networks a deploy --only covered")
 	if err := fs.Parse(args); err != nil {
 		return 2
@@ -38,7 +36,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 		return 2
 	}
 	file := fs.Arg(0)
-	stacks, err := assemblyStacks(*assembly)
+	stacks, err := assemblyStacks(*dir)
 	if err != nil {
 		// No manifest: expect exactly one stack in the file.
 		stacks = []string{""}
@@ -64,37 +62,15 @@ func run(args []string, stdout, stderr io.Writer) int {
 }
 
 // assemblyStacks returns the names of the CloudFormation stacks in the
-// cloud assembly at dir (its manifest.json), sorted.
+// cloud assembly at dir, sorted.
 func assemblyStacks(dir string) ([]string, error) {
-	raw, err := os.ReadFile(filepath.Join(dir, "manifest.json"))
+	stacks, err := assembly.Stacks(dir)
 	if err != nil {
 		return nil, err
 	}
-	var m struct {
-		Artifacts map[string]struct {
-			Type       string `json:"type"`
-			Properties struct {
-				StackName string `json:"stackName"`
-			} `json:"properties"`
-		} `json:"artifacts"`
+	out := make([]string, len(stacks))
+	for i, s := range stacks {
+		out[i] = s.Name
 	}
-	if err := json.Unmarshal(raw, &m); err != nil {
-		return nil, err
-	}
-	var out []string
-	for id, a := range m.Artifacts {
-		if a.Type != "aws:cloudformation:stack" {
-			continue
-		}
-		name := a.Properties.StackName
-		if name == "" {
-			name = id
-		}
-		out = append(out, name)
-	}
-	if len(out) == 0 {
-		return nil, fmt.Errorf("%s holds no stack", dir)
-	}
-	sort.Strings(out)
 	return out, nil
 }

@@ -24,8 +24,6 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"path/filepath"
-	"sort"
 	"strings"
 	"time"
 
@@ -37,6 +35,7 @@ import (
 	"github.com/aws/smithy-go/logging"
 
 	"github.com/coilednet/coilednet/config"
+	"github.com/coilednet/coilednet/internal/assembly"
 )
 
 func main() { os.Exit(run(os.Args[1:], os.Stdout, os.Stderr)) }
@@ -44,13 +43,13 @@ func main() { os.Exit(run(os.Args[1:], os.Stdout, os.Stderr)) }
 func run(args []string, stdout, stderr io.Writer) int {
 	fs := flag.NewFlagSet("instancepolicy", flag.ContinueOnError)
 	fs.SetOutput(stderr)
-	assembly := fs.String("assembly", "cdk.out", "the cloud assembly `DIR` to check")
+	dir := fs.String("assembly", "cdk.out", "the cloud assembly `DIR` to check")
 	profile := fs.String("profile", "", "the AWS `profile` (as cdk's --profile)")
 	if err := fs.Parse(args); err != nil || fs.NArg() != 0 {
 		fmt.Fprintln(stderr, "usage: instancepolicy [-assembly DIR] [-profile NAME]")
 		return 2
 	}
-	uses, err := readAssembly(*assembly)
+	uses, err := readAssembly(*dir)
 	if err != nil {
 		fmt.Fprintf(stderr, "coilednet: instancepolicy: %v\n", err)
 		return 2
@@ -94,41 +93,21 @@ type stackUse struct {
 // readAssembly returns the stacks of the assembly at dir that create or
 // attach CoiledInstancePolicy, sorted by stack name.
 func readAssembly(dir string) ([]stackUse, error) {
-	raw, err := os.ReadFile(filepath.Join(dir, "manifest.json"))
+	stacks, err := assembly.Stacks(dir)
 	if err != nil {
-		return nil, fmt.Errorf("no cloud assembly (%v)", err)
-	}
-	var m struct {
-		Artifacts map[string]struct {
-			Type       string `json:"type"`
-			Properties struct {
-				StackName    string `json:"stackName"`
-				TemplateFile string `json:"templateFile"`
-			} `json:"properties"`
-		} `json:"artifacts"`
-	}
-	if err := json.Unmarshal(raw, &m); err != nil {
-		return nil, fmt.Errorf("%s/manifest.json: %v", dir, err)
+		return nil, err
 	}
 	var uses []stackUse
-	for id, a := range m.Artifacts {
-		if a.Type != "aws:cloudformation:stack" {
-			continue
-		}
-		name := a.Properties.StackName
-		if name == "" {
-			name = id
-		}
-		u, err := templateUse(filepath.Join(dir, a.Properties.TemplateFile))
+	for _, st := range stacks {
+		u, err := templateUse(st.TemplateFile)
 		if err != nil {
 			return nil, err
 		}
 		if u.Creates || u.Attaches {
-			u.Stack = name
+			u.Stack = st.Name
 			uses = append(uses, u)
 		}
 	}
-	sort.Slice(uses, func(i, j int) bool { return uses[i].Stack < uses[j].Stack })
 	return uses, nil
 }
 

@@ -13,13 +13,11 @@ package main
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"flag"
 	"fmt"
 	"io"
 	"os"
-	"path/filepath"
 	"slices"
 	"strings"
 	"time"
@@ -30,63 +28,12 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/sts"
 	"github.com/aws/smithy-go"
 
+	"github.com/coilednet/coilednet/internal/assembly"
 	"github.com/coilednet/coilednet/safechange"
 	"github.com/coilednet/coilednet/stackoutputs"
 )
 
 func main() { os.Exit(run(context.Background(), os.Args[1:], os.Getenv, os.Stdout, os.Stderr)) }
-
-// stack is one stack of the cloud assembly.
-type stack struct {
-	name, templateFile, region, account string
-	// assumeRole is the CDK deploy role of the stack's environment (the
-	// manifest's assumeRoleArn): read through it when the stack lives in
-	// another account than the credentials'.
-	assumeRole string
-}
-
-func assembly(dir string) ([]stack, error) {
-	raw, err := os.ReadFile(filepath.Join(dir, "manifest.json"))
-	if err != nil {
-		return nil, err
-	}
-	var m struct {
-		Artifacts map[string]struct {
-			Type        string `json:"type"`
-			Environment string `json:"environment"`
-			Properties  struct {
-				StackName     string `json:"stackName"`
-				TemplateFile  string `json:"templateFile"`
-				AssumeRoleArn string `json:"assumeRoleArn"`
-			} `json:"properties"`
-		} `json:"artifacts"`
-	}
-	if err := json.Unmarshal(raw, &m); err != nil {
-		return nil, err
-	}
-	var out []stack
-	for id, a := range m.Artifacts {
-		if a.Type != "aws:cloudformation:stack" {
-			continue
-		}
-		s := stack{name: a.Properties.StackName, templateFile: filepath.Join(dir, a.Properties.TemplateFile)}
-		if s.name == "" {
-			s.name = id
-		}
-		if acct, region, ok := strings.Cut(strings.TrimPrefix(a.Environment, "aws://"), "/"); ok {
-			if region != "unknown-region" {
-				s.region = region
-			}
-			if acct != "unknown-account" {
-				s.account = acct
-			}
-		}
-		s.assumeRole = a.Properties.AssumeRoleArn
-		out = append(out, s)
-	}
-	slices.SortFunc(out, func(a, b stack) int { return strings.Compare(a.name, b.name) })
-	return out, nil
-}
 
 func run(ctx context.Context, args []string, env func(string) string, stdout, stderr io.Writer) int {
 	fs := flag.NewFlagSet("safechange", flag.ContinueOnError)
@@ -97,40 +44,40 @@ func run(ctx context.Context, args []string, env func(string) string, stdout, st
 	if err := fs.Parse(args); err != nil || fs.NArg() > 0 {
 		return 2
 	}
-	all, err := assembly(*dir)
+	all, err := assembly.Stacks(*dir)
 	if err != nil {
 		fmt.Fprintf(stderr, "coilednet: cannot read the synthesized app in %s: %v\n", *dir, err)
 		return 2
 	}
 	var findings []string
 	for _, s := range all {
-		if *only != "" && !slices.Contains(strings.Split(*only, ","), s.name) {
+		if *only != "" && !slices.Contains(strings.Split(*only, ","), s.Name) {
 			continue
 		}
-		next, err := os.ReadFile(s.templateFile)
+		next, err := os.ReadFile(s.TemplateFile)
 		if err != nil {
 			fmt.Fprintf(stderr, "coilednet: %v\n", err)
 			return 2
 		}
 		deployed, region, err := deployedTemplate(ctx, s, env)
 		if err != nil {
-			fmt.Fprintf(stderr, "coilednet: cannot read the deployed template of %s to check the change: %v\n", s.name, err)
+			fmt.Fprintf(stderr, "coilednet: cannot read the deployed template of %s to check the change: %v\n", s.Name, err)
 			return 2
 		}
 		if deployed == nil {
-			fmt.Fprintf(stdout, "stack %s: new in %s, nothing to compare\n", s.name, region)
+			fmt.Fprintf(stdout, "stack %s: new in %s, nothing to compare\n", s.Name, region)
 			continue
 		}
 		fs, err := safechange.Compare(deployed, next)
 		if err != nil {
-			fmt.Fprintf(stderr, "coilednet: stack %s: %v\n", s.name, err)
+			fmt.Fprintf(stderr, "coilednet: stack %s: %v\n", s.Name, err)
 			return 2
 		}
 		if len(fs) == 0 {
-			fmt.Fprintf(stdout, "stack %s: the change keeps the VPC, subnets and security groups Coiled uses, and the scheduler's sources\n", s.name)
+			fmt.Fprintf(stdout, "stack %s: the change keeps the VPC, subnets and security groups Coiled uses, and the scheduler's sources\n", s.Name)
 			continue
 		}
-		findings = append(findings, fmt.Sprintf("  stack %s (%s):", s.name, region))
+		findings = append(findings, fmt.Sprintf("  stack %s (%s):", s.Name, region))
 		for _, f := range fs {
 			findings = append(findings, "    - "+f.String())
 		}
@@ -152,12 +99,12 @@ func run(ctx context.Context, args []string, env func(string) string, stdout, st
 
 // deployedTemplate returns the template CloudFormation holds for s (nil
 // when the stack does not exist) and the region asked.
-func deployedTemplate(ctx context.Context, s stack, env func(string) string) ([]byte, string, error) {
+func deployedTemplate(ctx context.Context, s assembly.Stack, env func(string) string) ([]byte, string, error) {
 	regionEnv := env
-	if s.region != "" {
+	if s.Region != "" {
 		regionEnv = func(k string) string {
 			if k == "AWS_REGION" {
-				return s.region
+				return s.Region
 			}
 			return env(k)
 		}
@@ -168,7 +115,7 @@ func deployedTemplate(ctx context.Context, s stack, env func(string) string) ([]
 	if err != nil {
 		return nil, "", err
 	}
-	if s.account != "" {
+	if s.Account != "" {
 		// A stack in another account: read it as cdk deploy does, through
 		// the deploy role the target account's bootstrap trusts us with.
 		stsClient := sts.NewFromConfig(cfg)
@@ -176,15 +123,15 @@ func deployedTemplate(ctx context.Context, s stack, env func(string) string) ([]
 		if err != nil {
 			return nil, cfg.Region, fmt.Errorf("who are these credentials (sts:GetCallerIdentity): %v", err)
 		}
-		if aws.ToString(id.Account) != s.account {
-			role := strings.NewReplacer("${AWS::Partition}", partition(cfg.Region), "${AWS::Region}", cfg.Region, "${AWS::AccountId}", s.account).Replace(s.assumeRole)
+		if aws.ToString(id.Account) != s.Account {
+			role := strings.NewReplacer("${AWS::Partition}", partition(cfg.Region), "${AWS::Region}", cfg.Region, "${AWS::AccountId}", s.Account).Replace(s.AssumeRoleArn)
 			if role == "" {
-				return nil, cfg.Region, fmt.Errorf("stack %s is in account %s, the credentials in %s, and the app names no deploy role to read it with", s.name, s.account, aws.ToString(id.Account))
+				return nil, cfg.Region, fmt.Errorf("stack %s is in account %s, the credentials in %s, and the app names no deploy role to read it with", s.Name, s.Account, aws.ToString(id.Account))
 			}
 			cfg.Credentials = aws.NewCredentialsCache(stscreds.NewAssumeRoleProvider(stsClient, role))
 		}
 	}
-	out, err := cloudformation.NewFromConfig(cfg).GetTemplate(ctx, &cloudformation.GetTemplateInput{StackName: aws.String(s.name)})
+	out, err := cloudformation.NewFromConfig(cfg).GetTemplate(ctx, &cloudformation.GetTemplateInput{StackName: aws.String(s.Name)})
 	if err != nil {
 		var apiErr smithy.APIError
 		if errors.As(err, &apiErr) && apiErr.ErrorCode() == "ValidationError" && strings.Contains(apiErr.ErrorMessage(), "does not exist") {
