@@ -2,6 +2,7 @@ package config
 
 import (
 	"errors"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -67,7 +68,8 @@ func TestNetworksFileParseProblems(t *testing.T) {
 		{"null workspace", "networks:\n  dev:\n    workspace: null\n", []string{`n.yaml: network "dev": line 3: workspace (empty) is not a Coiled workspace slug (lowercase letters, digits, '-' and '_')`}},
 		{"list workspace", "networks:\n  dev:\n    workspace: [abc]\n", []string{`n.yaml: network "dev": line 3: workspace (a list) is not a Coiled workspace slug (lowercase letters, digits, '-' and '_')`}},
 		{"options a scalar", "networks:\n  dev:\n    options: x\n", []string{`n.yaml: network "dev": line 3: options must be a mapping of option keys (as after -c) to values, not the value "x"`}},
-		{"options a list", "networks:\n  dev:\n    options: [azs, 2]\n", []string{`n.yaml: network "dev": line 3: options must be a mapping of option keys (as after -c) to values, not a list`}},
+		{"options a list", "networks:\n  dev:\n    options: [a, b]\n", []string{`n.yaml: network "dev": line 3: options must be a mapping of option keys (as after -c) to values, not a list`}},
+		{"option part of one key", "networks:\n  dev:\n    options: {ports: 1}\n", []string{`n.yaml: network "dev": line 3: unknown option "ports"; did you mean "schedulerPorts"? (the options are those of docs/options.md)`}},
 		{"option twice", "networks:\n  dev:\n    options:\n      azs: 2\n      azs: 3\n", []string{`n.yaml: network "dev": line 5: option azs is given twice`}},
 		{"option without hint", "networks:\n  dev:\n    options: {qqqqqqqq: 1}\n", []string{`n.yaml: network "dev": line 3: unknown option "qqqqqqqq" (the options are those of docs/options.md)`}},
 		{"option part of keys", "networks:\n  dev:\n    options: {cidr: 1}\n", []string{`n.yaml: network "dev": line 3: unknown option "cidr"; did you mean "vpcCidr" or "clientCidrs" or "existingVpcCidr"? (the options are those of docs/options.md)`}},
@@ -268,7 +270,7 @@ func TestLoadAndReadNetworks(t *testing.T) {
 	ctx, _ := readCdkJSON(t)
 	if _, err := LoadNetworks(filepath.Join(dir, "none.yaml"), ctx, nil); err == nil {
 		t.Error("a missing file loads")
-	} else if ne := (*NetworkError)(nil); !errors.As(err, &ne) || ne.File != filepath.Join(dir, "none.yaml") {
+	} else if ne := (*NetworkError)(nil); !errors.As(err, &ne) || ne.File != filepath.Join(dir, "none.yaml") || !errors.Is(err, fs.ErrNotExist) {
 		t.Errorf("missing file: %v", err)
 	}
 	bad := filepath.Join(dir, "bad.yaml")
@@ -283,7 +285,7 @@ func TestLoadAndReadNetworks(t *testing.T) {
 		t.Fatal(err)
 	}
 	cdk := filepath.Join(dir, "cdk.json")
-	if err := os.WriteFile(cdk, []byte(`{"context": {"topology": "public"}}`), 0o644); err != nil {
+	if err := os.WriteFile(cdk, []byte(`{"context": {"topology": "public", "azs": 2}}`), 0o644); err != nil {
 		t.Fatal(err)
 	}
 	// -c topology=public equals cdk.json but was given: it overrides the file.
@@ -292,7 +294,7 @@ func TestLoadAndReadNetworks(t *testing.T) {
 		t.Errorf("ReadNetworks = %q, %+v, %v", path, nets, err)
 	}
 	path, nets, err = ReadNetworks(cdk, map[string]string{KeyNetworksFile: good})
-	if err != nil || path != good || len(nets) != 1 || nets[0].App.Network.Topology != TopologyPrivate {
+	if err != nil || path != good || len(nets) != 1 || nets[0].App.Network.Topology != TopologyPrivate || nets[0].App.Network.Azs != 2 {
 		t.Errorf("ReadNetworks = %q, %+v, %v", path, nets, err)
 	}
 	// No cdk.json: the defaults of Keys.
