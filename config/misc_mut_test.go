@@ -1,6 +1,7 @@
 package config
 
 import (
+	"reflect"
 	"strings"
 	"testing"
 )
@@ -47,5 +48,25 @@ func TestClientCidrIPv4Mapped(t *testing.T) {
 		if err == nil || !strings.Contains(err.Error(), tc.want) {
 			t.Errorf("clientCidrs=%s: %v, want %q", tc.cidr, err, tc.want)
 		}
+	}
+}
+
+// A network without Coiled access neither creates the account's instance
+// policy nor attaches it, whatever its coiledInstancePolicy says.
+func TestInstancePolicyCreatorIgnoresNetworksWithoutAccess(t *testing.T) {
+	net := func(name string, mode CoiledAccess, policy InstancePolicyMode) ResolvedNetwork {
+		var n ResolvedNetwork
+		n.Name, n.Account = name, "123456789012"
+		n.App.Access.CoiledAccess, n.App.Access.CoiledInstancePolicy = mode, policy
+		return n
+	}
+	nets := []ResolvedNetwork{
+		net("off", AccessNone, InstancePolicyCreate),
+		net("uses", AccessRole, InstancePolicyExisting),
+		net("maker", AccessRole, InstancePolicyCreate),
+		net("offuses", AccessNone, InstancePolicyExisting),
+	}
+	if got, want := InstancePolicyCreator(nets), []int{-1, 2, -1, -1}; !reflect.DeepEqual(got, want) {
+		t.Errorf("InstancePolicyCreator = %v, want %v", got, want)
 	}
 }
