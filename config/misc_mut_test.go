@@ -1,6 +1,7 @@
 package config
 
 import (
+	"net/netip"
 	"reflect"
 	"strings"
 	"testing"
@@ -68,5 +69,45 @@ func TestInstancePolicyCreatorIgnoresNetworksWithoutAccess(t *testing.T) {
 	}
 	if got, want := InstancePolicyCreator(nets), []int{-1, 2, -1, -1}; !reflect.DeepEqual(got, want) {
 		t.Errorf("InstancePolicyCreator = %v, want %v", got, want)
+	}
+}
+
+// Each of these contexts has exactly one problem: the message is the
+// contract (it names the key, the value and what is accepted).
+func TestNetworkSingleProblems(t *testing.T) {
+	for _, tc := range []struct {
+		set  map[string]any
+		want []string
+	}{
+		{map[string]any{KeyAzs: "0"}, []string{`context key "azs": "0" is out of range: accepted are whole numbers from 1 to 6 (more than 2 need availabilityZones)`}},
+		{map[string]any{KeyAzs: "0", KeyAvailabilityZones: "us-east-1a,us-east-1b,us-east-1c,us-east-1d,us-east-1e,us-east-1f,us-east-1g"}, []string{
+			`context key "azs": "0" is out of range: accepted are whole numbers from 1 to 6 (more than 2 need availabilityZones)`,
+			`context key "availabilityZones": "us-east-1a,us-east-1b,us-east-1c,us-east-1d,us-east-1e,us-east-1f,us-east-1g" names 7 zones, more than the 6 AZ slots of the subnet layout: accepted are AZ names of one region (e.g. us-east-2a, us-east-2b), comma-separated or a JSON array`}},
+		// azs out of range: natGateways is not compared with it.
+		{map[string]any{KeyAzs: "0", KeyNatGateways: "1", KeyTopology: "private"}, []string{`context key "azs": "0" is out of range: accepted are whole numbers from 1 to 6 (more than 2 need availabilityZones)`}},
+		// An IPv6 VPC range is reported once, not also for its host bits.
+		{map[string]any{KeyVpcCidr: "fd00::1/8"}, []string{`context key "vpcCidr": "fd00::1/8" is an IPv6 range (the VPC's main range must be IPv4): accepted are IPv4 CIDRs from /16 to /24 without host bits, e.g. 10.0.0.0/16`}},
+		// An IPv4-mapped range shorter than /96 has no IPv4 equivalent.
+		{map[string]any{KeyClientCidrs: "::ffff:0.0.0.0/95"}, []string{`context key "clientCidrs": "::ffff:0.0.0.0/95" is an IPv4-mapped IPv6 range, which matches no traffic: accepted are IPv4 or IPv6 CIDRs without host bits (e.g. 203.0.113.0/24, 2001:db8::/32), comma-separated or a JSON array`}},
+	} {
+		ctx, _ := readCdkJSON(t)
+		for k, v := range tc.set {
+			ctx[k] = v
+		}
+		_, err := FromContext(ctx)
+		var got []string
+		if err != nil {
+			got = strings.Split(err.Error(), "\n")
+		}
+		if !reflect.DeepEqual(got, tc.want) {
+			t.Errorf("%v:\n got %q\nwant %q", tc.set, got, tc.want)
+		}
+	}
+}
+
+func TestWithDefaultsPrefixListsOnly(t *testing.T) {
+	n := Network{ClientCidrs: []netip.Prefix{}, ClientPrefixListIds: []string{"pl-0123456789abcdef0"}}.WithDefaults()
+	if n.ClientCidrs != nil {
+		t.Errorf("clientCidrs = %#v, want nil (no CIDR rule beside the prefix list)", n.ClientCidrs)
 	}
 }
