@@ -111,3 +111,17 @@ func TestWithDefaultsPrefixListsOnly(t *testing.T) {
 		t.Errorf("clientCidrs = %#v, want nil (no CIDR rule beside the prefix list)", n.ClientCidrs)
 	}
 }
+
+func TestAwsServiceProblemPresetHints(t *testing.T) {
+	for _, tc := range []struct{ name, want string }{
+		{"Coiled", `is not a preset; did you mean "coiled"?`}, // a preset in other case
+		{"coil", `is not a preset; did you mean "coiled"?`},   // two edits
+		{"coi", ""}, // three: a service name of its own
+		{"sts", ""},
+		{"ecr.api", ""},
+	} {
+		if got := awsServiceProblem(tc.name); got != tc.want {
+			t.Errorf("awsServiceProblem(%q) = %q, want %q", tc.name, got, tc.want)
+		}
+	}
+}
