@@ -125,3 +125,63 @@ func TestAwsServiceProblemPresetHints(t *testing.T) {
 		}
 	}
 }
+
+// A malformed endpointServices item is one problem: the item is dropped,
+// not checked again as a service.
+func TestEndpointServiceItemIsOneProblem(t *testing.T) {
+	svc := `"serviceName": "com.amazonaws.vpce.us-east-1.vpce-svc-0123456789abcdef0"`
+	for _, tc := range []struct{ item, want string }{
+		{`{"serviceName": ""}`, `(item 1) has an empty serviceName: `},
+		{`{"serviceName": 3}`, `(item 1) has a serviceName that is a JSON number, not a string: `},
+		{`{"ports": [443]}`, `(item 1) has no serviceName: `},
+		{`{` + svc + `, "ports": "x"}`, ` has "x", which is not a TCP port: `},
+		{`{` + svc + `, "ports": ["x", 443]}`, ` has "x", which is not a TCP port: `},
+		{`{` + svc + `, "ports": [443, 0]}`, ` has 0, which is not a TCP port: `},
+		{`{` + svc + `, "ports": 0}`, ` has 0, which is not a TCP port: `},
+		{`{` + svc + `, "ports": [true]}`, ` has a port that is a JSON boolean, not a number: `},
+		{`{` + svc + `, "ports": {}}`, `(item 1) has ports that are a JSON object, not a JSON array of ports: `},
+		{`{` + svc + `, "privateDns": "maybe"}`, `(item 1) has a privateDns that is not a boolean: `},
+		{`{` + svc + `, "privateDns": 1}`, `(item 1) has a privateDns that is a JSON number, not a boolean: `},
+	} {
+		ctx, _ := readCdkJSON(t)
+		ctx[KeyEndpointServices] = "[" + tc.item + "]"
+		_, err := FromContext(ctx)
+		if err == nil {
+			t.Errorf("%s: accepted", tc.item)
+			continue
+		}
+		lines := strings.Split(err.Error(), "\n")
+		if len(lines) != 1 || !strings.HasPrefix(lines[0], `context key "endpointServices": `) || !strings.Contains(lines[0], tc.want) {
+			t.Errorf("%s:\n got %q\nwant one problem with %q", tc.item, lines, tc.want)
+		}
+	}
+}
+
+func TestEndpointServiceNames(t *testing.T) {
+	const svc = "com.amazonaws.vpce.us-east-1.vpce-svc-0123456789abcdef0"
+	for _, tc := range []struct {
+		set     map[string]any
+		want    string
+		notWant string
+	}{
+		{map[string]any{KeyEndpointServices: "FOO"}, `"FOO" is not an endpoint service name: `, "did you mean"},
+		{map[string]any{KeyEndpointServices: "com.amazonaws.us-east-1.vpce-svc-0123456789abcdef0"}, `"com.amazonaws.us-east-1.vpce-svc-0123456789abcdef0" is not an endpoint service name: `, "is an AWS service"},
+		{map[string]any{KeyEndpointServices: "com.amazonaws.us-east-1.s3"}, `is an AWS service: list "s3" in interfaceEndpoints`, ""},
+		{map[string]any{KeyEndpointServices: svc, KeyAvailabilityZones: "us-west-2a", KeyAzs: "1"}, `is in region us-east-1, but availabilityZones (us-west-2a) are in us-west-2`, ""},
+	} {
+		ctx, _ := readCdkJSON(t)
+		for k, v := range tc.set {
+			ctx[k] = v
+		}
+		_, err := FromContext(ctx)
+		if err == nil || !strings.Contains(err.Error(), tc.want) || (tc.notWant != "" && strings.Contains(err.Error(), tc.notWant)) {
+			t.Errorf("%v: %v\nwant %q, not %q", tc.set, err, tc.want, tc.notWant)
+		}
+	}
+	ctx, _ := readCdkJSON(t)
+	ctx[KeyEndpointServices] = `[{"serviceName": "` + svc + `", "privateDns": "True"}]`
+	app, err := FromContext(ctx)
+	if err != nil || len(app.Network.EndpointServices) != 1 || !app.Network.EndpointServices[0].PrivateDns {
+		t.Errorf(`privateDns "True": %+v, %v; want private DNS on`, app.Network.EndpointServices, err)
+	}
+}
