@@ -185,3 +185,14 @@ func TestEndpointServiceNames(t *testing.T) {
 		t.Errorf(`privateDns "True": %+v, %v; want private DNS on`, app.Network.EndpointServices, err)
 	}
 }
+
+// A string option given another JSON type is one problem (not also "is
+// empty").
+func TestStringOptionOfAnotherTypeIsOneProblem(t *testing.T) {
+	ctx, _ := readCdkJSON(t)
+	ctx[KeyFlowLogs] = 3.0
+	_, err := FromContext(ctx)
+	if err == nil || strings.Count(err.Error(), "\n") != 0 || !strings.Contains(err.Error(), `context key "flowLogs": "3" is a JSON number, not a string`) {
+		t.Errorf("flowLogs=3: %v", err)
+	}
+}
