@@ -23,6 +23,11 @@ import (
 //     ModifyVpcAttribute;
 //   - moto ignores SourceDestCheck: false on an AWS::EC2::Instance (CDK's NAT
 //     instance): it calls ModifyInstanceAttribute;
+//   - moto's CloudFormation ignores the SubnetId of an AWS::EC2::Instance's
+//     NetworkInterfaces (CDK's NAT instance lands in a default subnet of
+//     another VPC): it launches the same instance in the template's subnet
+//     (RunInstances, tagged coilednet:replaces=OLD), points the routes to
+//     the old one at it and terminates the old one;
 //   - moto's CloudFormation skips AWS::EC2::TransitGatewayVpcAttachment: it
 //     calls CreateTransitGatewayVpcAttachment (once per VPC and gateway).
 //
@@ -94,10 +99,14 @@ func RepairStackIn(ctx context.Context, endpoint, region, stack string) error {
 				}
 			}
 		case "AWS::EC2::Instance":
+			id, err := placeInstance(ctx, ec, physical[logical], p, physical)
+			if err != nil {
+				return fmt.Errorf("motoserver: instance %s: %w", logical, err)
+			}
 			if check, ok := p["SourceDestCheck"].(bool); ok && !check {
-				if _, err := ec.ModifyInstanceAttribute(ctx, &ec2.ModifyInstanceAttributeInput{InstanceId: aws.String(physical[logical]),
+				if _, err := ec.ModifyInstanceAttribute(ctx, &ec2.ModifyInstanceAttributeInput{InstanceId: aws.String(id),
 					SourceDestCheck: &ec2types.AttributeBooleanValue{Value: aws.Bool(false)}}); err != nil {
-					return fmt.Errorf("motoserver: source/dest check of %s: %w", physical[logical], err)
+					return fmt.Errorf("motoserver: source/dest check of %s: %w", id, err)
 				}
 			}
 		case "AWS::EC2::TransitGatewayVpcAttachment":
@@ -139,4 +148,114 @@ func repairAttachment(ctx context.Context, ec *ec2.Client, p map[string]any, ref
 	_, err = ec.CreateTransitGatewayVpcAttachment(ctx, &ec2.CreateTransitGatewayVpcAttachmentInput{
 		TransitGatewayId: aws.String(tgw), VpcId: aws.String(vpc), SubnetIds: subnets})
 	return err
+}
+
+// replacesTag marks an instance placeInstance launched in place of one
+// that moto put in the wrong subnet.
+const replacesTag = "coilednet:replaces"
+
+// placeInstance returns the instance that stands for the template's
+// instance id: id itself when it is in the subnet of its first network
+// interface, else a copy of it launched there (once: a second call finds
+// the copy), with the stack's routes to id pointed at the copy.
+func placeInstance(ctx context.Context, ec *ec2.Client, id string, p map[string]any, physical map[string]string) (string, error) {
+	nics, _ := p["NetworkInterfaces"].([]any)
+	if id == "" || len(nics) == 0 {
+		return id, nil
+	}
+	nic, _ := nics[0].(map[string]any)
+	want := physicalOf(nic["SubnetId"], physical)
+	if want == "" {
+		return id, nil
+	}
+	var groups []string
+	list, _ := nic["GroupSet"].([]any)
+	for _, g := range list {
+		if gid := physicalOf(g, physical); gid != "" {
+			groups = append(groups, gid)
+		}
+	}
+	out, err := ec.DescribeInstances(ctx, &ec2.DescribeInstancesInput{InstanceIds: []string{id}})
+	if err != nil {
+		return "", err
+	}
+	var old *ec2types.Instance
+	for _, r := range out.Reservations {
+		for i := range r.Instances {
+			old = &r.Instances[i]
+		}
+	}
+	if old == nil {
+		return "", fmt.Errorf("%s not found", id)
+	}
+	if aws.ToString(old.SubnetId) == want {
+		return id, nil
+	}
+	copyID := ""
+	found, err := ec.DescribeInstances(ctx, &ec2.DescribeInstancesInput{Filters: []ec2types.Filter{
+		{Name: aws.String("tag:" + replacesTag), Values: []string{id}},
+		{Name: aws.String("instance-state-name"), Values: []string{"pending", "running"}}}})
+	if err != nil {
+		return "", err
+	}
+	for _, r := range found.Reservations {
+		for _, in := range r.Instances {
+			copyID = aws.ToString(in.InstanceId)
+		}
+	}
+	if copyID == "" {
+		tags := append([]ec2types.Tag{{Key: aws.String(replacesTag), Value: aws.String(id)}}, old.Tags...)
+		run, err := ec.RunInstances(ctx, &ec2.RunInstancesInput{
+			ImageId: old.ImageId, InstanceType: old.InstanceType, MinCount: aws.Int32(1), MaxCount: aws.Int32(1),
+			NetworkInterfaces: []ec2types.InstanceNetworkInterfaceSpecification{{
+				DeviceIndex: aws.Int32(0), SubnetId: aws.String(want), Groups: groups, AssociatePublicIpAddress: aws.Bool(true)}},
+			TagSpecifications: []ec2types.TagSpecification{{ResourceType: ec2types.ResourceTypeInstance, Tags: tags}}})
+		if err != nil {
+			return "", fmt.Errorf("launching it in %s: %w", want, err)
+		}
+		copyID = aws.ToString(run.Instances[0].InstanceId)
+	}
+	// The routes of the subnet's VPC that lead to the misplaced instance
+	// lead to its copy.
+	sn, err := ec.DescribeSubnets(ctx, &ec2.DescribeSubnetsInput{SubnetIds: []string{want}})
+	if err != nil || len(sn.Subnets) == 0 {
+		return "", fmt.Errorf("subnet %s: %v", want, err)
+	}
+	rts, err := ec.DescribeRouteTables(ctx, &ec2.DescribeRouteTablesInput{Filters: []ec2types.Filter{
+		{Name: aws.String("vpc-id"), Values: []string{aws.ToString(sn.Subnets[0].VpcId)}}}})
+	if err != nil {
+		return "", err
+	}
+	for _, rt := range rts.RouteTables {
+		for _, r := range rt.Routes {
+			if aws.ToString(r.InstanceId) != id {
+				continue
+			}
+			if _, err := ec.ReplaceRoute(ctx, &ec2.ReplaceRouteInput{RouteTableId: rt.RouteTableId,
+				DestinationCidrBlock: r.DestinationCidrBlock, InstanceId: aws.String(copyID)}); err != nil {
+				return "", fmt.Errorf("route %s in %s: %w", aws.ToString(r.DestinationCidrBlock), aws.ToString(rt.RouteTableId), err)
+			}
+		}
+	}
+	if old.State != nil && old.State.Name != ec2types.InstanceStateNameTerminated {
+		if _, err := ec.TerminateInstances(ctx, &ec2.TerminateInstancesInput{InstanceIds: []string{id}}); err != nil {
+			return "", err
+		}
+	}
+	return copyID, nil
+}
+
+// physicalOf resolves {"Ref": X} and {"Fn::GetAtt": [X, ...]} to X's
+// physical ID ("" otherwise).
+func physicalOf(v any, physical map[string]string) string {
+	m, _ := v.(map[string]any)
+	if s, ok := m["Ref"].(string); ok {
+		return physical[s]
+	}
+	if l, ok := m["Fn::GetAtt"].([]any); ok && len(l) > 0 {
+		if s, ok := l[0].(string); ok {
+			return physical[s]
+		}
+	}
+	return ""
 }

@@ -469,13 +469,10 @@ func checkNats(t *testing.T, d *deployment, targets map[string]bool) {
 				t.Fatalf("NAT instance %s: %v", target, err)
 			}
 			in := out.Reservations[0].Instances[0]
-			// The emulator ignores an instance's NetworkInterfaces (see the
-			// package doc): read its subnet from the stack instead.
-			nics, _ := d.props(d.logicalOf(target))["NetworkInterfaces"].([]any)
-			subnet := ""
-			if len(nics) == 1 {
-				subnet = d.physical[refOf(nics[0].(map[string]any)["SubnetId"])]
-			}
+			// The emulator's CloudFormation ignores an instance's
+			// NetworkInterfaces; repairEmulator launched it again in the
+			// template's subnet (motoserver.RepairStack).
+			subnet := aws.ToString(in.SubnetId)
 			if !public[subnet] {
 				t.Errorf("NAT instance %s is in %q, not a scheduler (public) subnet", target, subnet)
 			}
